@@ -1,0 +1,53 @@
+# Thin targets over the venv, `python -m helpers.stack` and pytest. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-startup-timeout=60 \
+         --nbval-sanitize-with notebooks/sanitize.cfg
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the course and its tools
+
+up: $(STAMP)  ## bring Kafka and RabbitMQ up (reuse, docker compose, or native)
+	$(PY) -m helpers.stack up
+
+down: $(STAMP)  ## stop the brokers that `make up` started
+	$(PY) -m helpers.stack down
+
+status: $(STAMP)  ## show each broker, how it was started, and a live round trip
+	$(PY) -m helpers.stack status
+
+lab: up  ## open JupyterLab on the course
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+lint: $(STAMP)  ## ruff over helpers, tests and notebooks
+	$(VENV)/bin/ruff check helpers tests conftest.py notebooks
+
+test-helpers: up  ## the helpers' unit and live-broker tests
+	$(PY) -m pytest tests
+
+test-notebooks: up  ## every notebook under strict nbval
+	$(PY) -m pytest $(NBVAL) $(NOTEBOOKS)
+
+test: lint up  ## lint, helpers' tests, then every notebook under strict nbval
+	$(PY) -m pytest tests $(NBVAL) $(NOTEBOOKS)
+
+execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
+	$(PY) -m helpers.notebooks execute $(or $(NB),$(NOTEBOOKS))
+
+clean: down  ## remove the brokers' local state and the course data
+	rm -rf .stack .data results

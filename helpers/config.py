@@ -1,0 +1,94 @@
+"""Every address and setting the course uses, read from environment variables.
+
+Defaults match docker-compose.yml and the native stack, so nothing else in the repository
+hard-codes a host or a port.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VERSIONS_FILE = PROJECT_ROOT / ".env"
+
+DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
+DEFAULT_KAFKA_CONTROLLER_PORT = 9093
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+DEFAULT_RABBITMQ_DIST_PORT = 25672
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the course settings taken from the environment."""
+
+    kafka_bootstrap_servers: str
+    kafka_controller_port: int
+    rabbitmq_url: str
+    rabbitmq_dist_port: int
+    connect_timeout_s: float
+    state_dir: Path
+    data_dir: Path
+
+    @property
+    def kafka_host(self) -> str:
+        """Host of the first Kafka bootstrap server."""
+        return split_host_port(self.kafka_bootstrap_servers.split(",")[0])[0]
+
+    @property
+    def kafka_port(self) -> int:
+        """Port of the first Kafka bootstrap server."""
+        return split_host_port(self.kafka_bootstrap_servers.split(",")[0])[1]
+
+    @property
+    def rabbitmq_host(self) -> str:
+        """Host named in the RabbitMQ URL."""
+        return urlsplit(self.rabbitmq_url).hostname or "127.0.0.1"
+
+    @property
+    def rabbitmq_port(self) -> int:
+        """AMQP port named in the RabbitMQ URL."""
+        return urlsplit(self.rabbitmq_url).port or 5672
+
+
+def split_host_port(address: str) -> tuple[str, int]:
+    """Split 'host:port' into its parts, with a clear error for anything else."""
+    host, sep, port = address.strip().rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"expected an address like 127.0.0.1:9092, got {address!r}")
+    return host, int(port)
+
+
+def load() -> Settings:
+    """Read the settings from the environment (defaults match docker-compose.yml)."""
+    env = os.environ.get
+    return Settings(
+        kafka_bootstrap_servers=env("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA_BOOTSTRAP_SERVERS),
+        kafka_controller_port=int(env("KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT)),
+        rabbitmq_url=env("RABBITMQ_URL", DEFAULT_RABBITMQ_URL),
+        rabbitmq_dist_port=int(env("RABBITMQ_DIST_PORT", DEFAULT_RABBITMQ_DIST_PORT)),
+        connect_timeout_s=float(env("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S)),
+        state_dir=Path(env("COURSE_STATE_DIR", PROJECT_ROOT / ".stack")),
+        data_dir=Path(env("COURSE_DATA_DIR", PROJECT_ROOT / ".data")),
+    )
+
+
+def pinned_versions() -> dict[str, str]:
+    """The broker versions pinned in .env (the file docker compose also reads)."""
+    pins: dict[str, str] = {}
+    for line in VERSIONS_FILE.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            pins[key.strip()] = value.strip()
+    return pins
+
+
+def data_path(name: str) -> Path:
+    """A file under the course's data folder (created if needed), e.g. a notebook's SQLite file."""
+    folder = load().data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -1,0 +1,45 @@
+"""Friendly auto-checks for the notebooks' exercises.
+
+A checker takes the learner's answer (usually a function), runs it on known inputs and prints one
+clear line: a tick, a "not attempted yet" hint for the stub, or what was expected and what came
+back. It returns True only for a correct answer, so unit tests can feed it wrong answers.
+Checkers live in one module per part of the course: `event_sourcing`, `streams`, `kafka`, `rabbitmq`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def passed(message: str) -> bool:
+    """Report a correct answer."""
+    print(f"✅ Correct: {message}")
+    return True
+
+
+def failed(message: str, expected: Any = None, actual: Any = None) -> bool:
+    """Report a wrong answer, with the expected and the actual value when they help."""
+    lines = [f"❌ Not yet: {message}"]
+    if expected is not None or actual is not None:
+        lines.append(f"   expected: {expected!r}")
+        lines.append(f"   got:      {actual!r}")
+    print("\n".join(lines))
+    return False
+
+
+def not_attempted(hint: str) -> bool:
+    """Report the untouched stub without failing the notebook."""
+    print(f"⏳ Not attempted yet. Hint: {hint}")
+    return False
+
+
+def attempt(answer: Callable[..., Any], *args: Any, hint: str, **kwargs: Any) -> tuple[bool, Any]:
+    """Call the learner's function; (False, None) after reporting a stub or an exception."""
+    try:
+        return True, answer(*args, **kwargs)
+    except NotImplementedError:
+        not_attempted(hint)
+    except Exception as error:  # the learner's bug, shown kindly rather than as a traceback
+        failed(f"your function raised {type(error).__name__}: {error}")
+    return False, None
