@@ -1,0 +1,138 @@
+"""Apache Kafka from its Maven Central jars on the local JDK: KRaft, one combined node, 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+from helpers import config
+from helpers.stack import process
+
+POM = Path(__file__).with_name("kafka-pom.xml")
+HEAP = ["-Xms256m", "-Xmx512m"]
+JVM_FLAGS = ["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true"]
+
+LOG4J2 = """\
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = {log_file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+def home(settings: config.Settings) -> Path:
+    """The folder holding this broker's jars, config, data and logs."""
+    return settings.state_dir / "kafka"
+
+
+def version() -> str:
+    """The Kafka release pinned in .env (the same one docker-compose.yml runs)."""
+    return config.pinned_versions()["KAFKA_VERSION"]
+
+
+def lib_dir(settings: config.Settings) -> Path:
+    """Where the resolved jars of the pinned release are kept."""
+    return home(settings) / f"lib-{version()}"
+
+
+def resolve_jars(settings: config.Settings) -> Path:
+    """Resolve the broker's jars with Maven once; later calls reuse them and download nothing."""
+    target = lib_dir(settings)
+    if (target / ".complete").exists():
+        return target
+    if not shutil.which("mvn"):
+        raise RuntimeError("Maven (mvn) is needed to fetch Kafka's jars: sudo apt-get install -y maven "
+                           "(macOS: brew install maven), or install Docker and rerun `make up`.")
+    print(f"  resolving Kafka {version()} jars with Maven (first run only)...", flush=True)
+    command = ["mvn", "-q", "-B", "-f", str(POM), f"-Dkafka.version={version()}",
+               "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={target}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError("Maven could not resolve Kafka's jars:\n" + (result.stdout + result.stderr)[-2000:])
+    (target / ".complete").write_text(version())
+    return target
+
+
+def server_properties(settings: config.Settings) -> str:
+    """The broker's configuration: KRaft combined mode, loopback only, single-node replication."""
+    host, port, controller = settings.kafka_host, settings.kafka_port, settings.kafka_controller_port
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{host}:{controller}",
+        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
+        f"advertised.listeners=PLAINTEXT://{host}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"log.dirs={home(settings) / 'data'}",
+        "num.partitions=1",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "log.retention.hours=168",
+        "",
+    ])
+
+
+def new_cluster_id() -> str:
+    """A random cluster id in Kafka's own format (22 characters of URL-safe base64)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def java_command(settings: config.Settings, main_class: str, *args: str) -> list[str]:
+    """A java command line running one of Kafka's main classes with the resolved jars."""
+    log_config = home(settings) / "log4j2.properties"
+    return ["java", *HEAP, *JVM_FLAGS, f"-Dlog4j2.configurationFile={log_config}",
+            "-cp", f"{lib_dir(settings)}/*", main_class, *args]
+
+
+def prepare(settings: config.Settings) -> Path:
+    """Write the config files and format the storage once; return the properties file."""
+    root = home(settings)
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    properties = root / "server.properties"
+    properties.write_text(server_properties(settings))
+    (root / "log4j2.properties").write_text(LOG4J2.format(log_file=root / "logs" / "server.log"))
+    if not (root / "data" / "meta.properties").exists():
+        command = java_command(settings, "kafka.tools.StorageTool", "format",
+                               "-t", new_cluster_id(), "-c", str(properties))
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError("formatting Kafka's storage failed:\n" + (result.stdout + result.stderr)[-2000:])
+    return properties
+
+
+def start(settings: config.Settings) -> int:
+    """Start the broker in the background; return its pid (readiness is checked by the caller)."""
+    if not shutil.which("java"):
+        raise RuntimeError("a JDK 17+ is needed for native Kafka: sudo apt-get install -y openjdk-17-jdk-headless "
+                           "(macOS: brew install openjdk@17), or install Docker and rerun `make up`.")
+    resolve_jars(settings)
+    properties = prepare(settings)
+    return process.spawn(java_command(settings, "kafka.Kafka", str(properties)),
+                         log_file=home(settings) / "logs" / "stdout.log",
+                         pid_file=home(settings) / "kafka.pid")
+
+
+def log_file(settings: config.Settings) -> Path:
+    """The broker's main log."""
+    return home(settings) / "logs" / "server.log"
+
+
+def stop(settings: config.Settings) -> bool:
+    """Stop the broker this module started (by its pid file); True if one was running."""
+    return process.terminate(home(settings) / "kafka.pid", grace_s=30)

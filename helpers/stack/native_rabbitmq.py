@@ -1,0 +1,105 @@
+"""RabbitMQ from the local rabbitmq-server, as the current user, with all state in .stack/rabbitmq."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from helpers import config
+from helpers.stack import process
+
+SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
+                     "/usr/local/sbin/rabbitmq-server")
+EPMD_PORT = 4369
+INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
+                "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
+
+
+def home(settings: config.Settings) -> Path:
+    """The folder holding this node's config, data, logs and Erlang cookie."""
+    return settings.state_dir / "rabbitmq"
+
+
+def server_binary() -> str:
+    """The rabbitmq-server script that runs as the calling user (not Debian's root wrapper)."""
+    for candidate in SERVER_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("rabbitmq-server")
+    if found:
+        return found
+    raise RuntimeError(INSTALL_HINT)
+
+
+def node_name(settings: config.Settings) -> str:
+    """The Erlang node name, unique per AMQP port so two course stacks never collide."""
+    return f"course{settings.rabbitmq_port}@localhost"
+
+
+def environment(settings: config.Settings) -> dict[str, str]:
+    """Environment for rabbitmq-server: loopback only, every file under the project-local folder."""
+    root = home(settings)
+    loopback = "{127,0,0,1}"
+    return {
+        **os.environ,
+        "HOME": str(root / "home"),
+        "RABBITMQ_NODENAME": node_name(settings),
+        "RABBITMQ_NODE_IP_ADDRESS": settings.rabbitmq_host,
+        "RABBITMQ_NODE_PORT": str(settings.rabbitmq_port),
+        "RABBITMQ_DIST_PORT": str(settings.rabbitmq_dist_port),
+        "RABBITMQ_MNESIA_BASE": str(root / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(root / "logs"),
+        "RABBITMQ_PID_FILE": str(root / "rabbitmq.pid"),
+        "RABBITMQ_CONFIG_FILE": str(root / "rabbitmq"),
+        "RABBITMQ_ADVANCED_CONFIG_FILE": str(root / "advanced.config"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": f"-kernel inet_dist_use_interface {loopback}",
+        "ERL_EPMD_ADDRESS": "127.0.0.1",
+    }
+
+
+def prepare(settings: config.Settings) -> None:
+    """Write the node's config files (no plugins, guest allowed from loopback only)."""
+    root = home(settings)
+    for folder in ("home", "mnesia", "logs"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "rabbitmq.conf").write_text(
+        "loopback_users.guest = true\n"
+        "log.file.level = info\n"
+        "log.console = false\n"
+    )
+    (root / "advanced.config").write_text("[].\n")
+    (root / "enabled_plugins").write_text("[].\n")
+
+
+def start(settings: config.Settings) -> int:
+    """Start the node in the background; return the pid of the launcher (readiness is the caller's)."""
+    binary = server_binary()
+    prepare(settings)
+    epmd_was_running = process.port_listening(EPMD_PORT)
+    (home(settings) / "epmd.started-by-us").unlink(missing_ok=True)
+    pid = process.spawn([binary], log_file=home(settings) / "logs" / "stdout.log",
+                        pid_file=home(settings) / "launcher.pid", env=environment(settings))
+    if not epmd_was_running:
+        (home(settings) / "epmd.started-by-us").write_text("epmd was not running before `up`\n")
+    return pid
+
+
+def log_file(settings: config.Settings) -> Path:
+    """The node's main log."""
+    return home(settings) / "logs" / f"{node_name(settings)}.log"
+
+
+def stop(settings: config.Settings) -> bool:
+    """Stop the node this module started, and epmd if `up` started it; True if the node was running."""
+    root = home(settings)
+    stopped = process.terminate(root / "rabbitmq.pid", grace_s=30)
+    process.terminate(root / "launcher.pid", grace_s=5)
+    marker = root / "epmd.started-by-us"
+    if marker.exists():
+        marker.unlink()
+        epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
+        if os.access(epmd, os.X_OK):
+            process.run_quietly([epmd, "-kill"])
+    return stopped

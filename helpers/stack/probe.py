@@ -1,0 +1,127 @@
+"""Is a broker answering? Fast checks, real protocol round trips, and the fail-fast error."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+from helpers import config
+
+FIX_COMMAND = "make up"
+
+
+class BrokerUnavailable(ConnectionError):
+    """A broker the course needs is not answering; the message says which, where, and the fix."""
+
+    def __init__(self, broker: str, address: str, reason: str, fix: str = FIX_COMMAND) -> None:
+        self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
+        super().__init__(
+            f"{broker} is not reachable at {address} ({reason}). "
+            f"Start the brokers with `{fix}`, then `make status` to check."
+        )
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """The outcome of one real protocol round trip to a broker."""
+
+    ok: bool
+    detail: str
+
+
+def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
+    """True when something accepts a TCP connection at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _refusal(host: str, port: int, timeout_s: float) -> str | None:
+    """Why a TCP connection to host:port fails, or None when it succeeds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except socket.gaierror as error:
+        return f"unknown host {host!r}: {error.strerror}"
+    except TimeoutError:
+        return f"no answer within {timeout_s:g} s"
+    except OSError as error:
+        return error.strerror or type(error).__name__
+
+
+def require_kafka(settings: config.Settings | None = None) -> config.Settings:
+    """Fail fast with BrokerUnavailable unless Kafka accepts connections; return the settings."""
+    settings = settings or config.load()
+    try:
+        host, port = settings.kafka_host, settings.kafka_port
+    except ValueError as error:
+        raise BrokerUnavailable("Kafka", settings.kafka_bootstrap_servers, str(error),
+                                "export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092") from None
+    reason = _refusal(host, port, settings.connect_timeout_s)
+    if reason:
+        raise BrokerUnavailable("Kafka", f"{host}:{port}", reason)
+    return settings
+
+
+def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings:
+    """Fail fast with BrokerUnavailable unless RabbitMQ accepts connections; return the settings."""
+    settings = settings or config.load()
+    host, port = settings.rabbitmq_host, settings.rabbitmq_port
+    reason = _refusal(host, port, settings.connect_timeout_s)
+    if reason:
+        raise BrokerUnavailable("RabbitMQ", f"{host}:{port}", reason)
+    return settings
+
+
+def kafka_round_trip(settings: config.Settings | None = None) -> RoundTrip:
+    """Produce one message to a health-check topic and read it back by its offset."""
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    settings = settings or config.load()
+    try:
+        require_kafka(settings)
+        started = time.perf_counter()
+        common = {"bootstrap_servers": settings.kafka_bootstrap_servers,
+                  "request_timeout_ms": 10_000, "bootstrap_timeout_ms": 5_000}
+        payload = uuid.uuid4().bytes
+        with KafkaProducer(**common, max_block_ms=10_000) as producer:
+            sent = producer.send("course.healthcheck", payload).get(timeout=10)
+        partition = TopicPartition(sent.topic, sent.partition)
+        with KafkaConsumer(**common, consumer_timeout_ms=5_000) as consumer:
+            consumer.assign([partition])
+            consumer.seek(partition, sent.offset)
+            records = consumer.poll(timeout_ms=5_000, max_records=1).get(partition, [])
+        if not records or records[0].value != payload:
+            return RoundTrip(False, "produced a message but could not read it back")
+        return RoundTrip(True, f"produce + consume in {(time.perf_counter() - started) * 1000:.0f} ms")
+    except Exception as error:  # status reports any failure rather than raising
+        return RoundTrip(False, f"{type(error).__name__}: {error}")
+
+
+def rabbitmq_round_trip(settings: config.Settings | None = None) -> RoundTrip:
+    """Publish one message to an exclusive queue and consume it back with an ack."""
+    import pika
+
+    settings = settings or config.load()
+    try:
+        require_rabbitmq(settings)
+        started = time.perf_counter()
+        parameters = pika.URLParameters(settings.rabbitmq_url)
+        parameters.socket_timeout = parameters.blocked_connection_timeout = 5
+        with pika.BlockingConnection(parameters) as connection:
+            channel = connection.channel()
+            queue = channel.queue_declare("", exclusive=True).method.queue
+            payload = uuid.uuid4().bytes
+            channel.basic_publish("", queue, payload)
+            method, _, body = next(channel.consume(queue, inactivity_timeout=5))
+            if method is None or body != payload:
+                return RoundTrip(False, "published a message but could not consume it back")
+            channel.basic_ack(method.delivery_tag)
+            channel.cancel()
+        return RoundTrip(True, f"publish + consume + ack in {(time.perf_counter() - started) * 1000:.0f} ms")
+    except Exception as error:  # status reports any failure rather than raising
+        return RoundTrip(False, f"{type(error).__name__}: {error}")

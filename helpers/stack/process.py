@@ -1,0 +1,90 @@
+"""Background processes tracked by pid files: start, check, and stop only what we started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def spawn(command: list[str], log_file: Path, pid_file: Path, env: Mapping[str, str] | None = None) -> int:
+    """Start a detached process logging to a file, write its pid file, and return the pid."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                 env=dict(env) if env is not None else None, start_new_session=True)
+    pid_file.write_text(str(child.pid))
+    return child.pid
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid in a pid file, or None when the file is missing or the process is gone."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    """True while a process with this pid exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return True  # no /proc (macOS): kill(pid, 0) succeeded, so it exists
+
+
+def terminate(pid_file: Path, grace_s: float) -> bool:
+    """SIGTERM the pid-file's process, SIGKILL it after grace_s; True if it was running."""
+    pid = read_pid(pid_file)
+    pid_file.unlink(missing_ok=True)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    _reap(pid)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status if the process is our own child (harmless otherwise)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file, or a note that it does not exist."""
+    if not path.exists():
+        return f"(no log at {path})"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def port_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def run_quietly(command: list[str], timeout_s: float = 10) -> int:
+    """Run a short command, discarding its output; return its exit code."""
+    return subprocess.run(command, capture_output=True, timeout=timeout_s).returncode
