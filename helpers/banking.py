@@ -25,14 +25,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Union
+from typing import Any
 
 CENT = Decimal("0.01")
 
 
 def money(value: str | int | Decimal) -> Decimal:
     """A Decimal amount with two places, from a string like "12.50" (floats are refused)."""
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise TypeError(f"amounts are built from strings, not {type(value).__name__}: use money({str(value)!r})")
     try:
         amount = Decimal(value)
@@ -146,7 +146,7 @@ class AccountClosed:
         _check_time(self.occurred_at)
 
 
-Event = Union[AccountCreated, MoneyDeposited, MoneyWithdrawn, TransferSent, TransferReceived, AccountClosed]
+Event = AccountCreated | MoneyDeposited | MoneyWithdrawn | TransferSent | TransferReceived | AccountClosed
 EVENT_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (AccountCreated, MoneyDeposited, MoneyWithdrawn, TransferSent, TransferReceived, AccountClosed)
@@ -213,7 +213,7 @@ class CloseAccount:
     account_id: str
 
 
-Command = Union[CreateAccount, DepositMoney, WithdrawMoney, TransferFunds, CloseAccount]
+Command = CreateAccount | DepositMoney | WithdrawMoney | TransferFunds | CloseAccount
 
 
 # ---------------------------------------------------------------------------------------------
