@@ -1,0 +1,186 @@
+"""RabbitMQ boilerplate for the notebooks: connect fast or fail fast, reset, bounded consume, tables.
+
+    from helpers import rabbit_io
+    channel = rabbit_io.open_channel()                       # BrokerUnavailable within seconds if down
+    rabbit_io.reset(channel, exchanges=["nb07.bank"], queues=["nb07.fraud"])
+    messages = rabbit_io.drain(channel, "nb07.fraud", max_messages=10)   # never start_consuming()
+    rabbit_io.queue_depths(channel, ["nb07.fraud"])          # DataFrame: queue, messages, consumers
+
+Only the boilerplate lives here. The calls a lesson teaches (`exchange_declare`, `queue_declare`,
+`queue_bind`, `basic_publish`, `basic_ack`, `basic_nack`, `basic_qos`, `confirm_delivery`) are typed
+out in the notebooks. Nothing connects at import time. The module is named so it never shadows `pika`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import pandas as pd
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+
+from helpers import config
+from helpers.stack import probe
+
+#: Seconds a blocked connection (broker under a resource alarm) may stall a publish before failing.
+BLOCKED_CONNECTION_TIMEOUT_S = 10.0
+
+
+class Message(NamedTuple):
+    """One consumed message: pika's method frame, its properties and the body bytes."""
+
+    method: pika.spec.Basic.Deliver
+    properties: pika.BasicProperties
+    body: bytes
+
+
+def parameters(settings: config.Settings | None = None) -> pika.URLParameters:
+    """Connection parameters from the course settings, with short timeouts and no heartbeat."""
+    settings = settings or config.load()
+    params = pika.URLParameters(settings.rabbitmq_url)
+    params.socket_timeout = settings.connect_timeout_s
+    params.stack_timeout = settings.connect_timeout_s
+    params.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_S
+    params.connection_attempts = 1
+    # A notebook may sit idle while its reader thinks; a BlockingConnection only answers heartbeats
+    # while it is being called, so the broker would drop it. 0 turns heartbeats off for these demos.
+    params.heartbeat = 0
+    return params
+
+
+def connect(settings: config.Settings | None = None) -> pika.BlockingConnection:
+    """A blocking connection to the course broker, or BrokerUnavailable within seconds."""
+    settings = probe.require_rabbitmq(settings)
+    address = f"{settings.rabbitmq_host}:{settings.rabbitmq_port}"
+    try:
+        return pika.BlockingConnection(parameters(settings))
+    except pika.exceptions.AMQPConnectionError as error:
+        reason = f"the AMQP handshake failed: {type(error).__name__} {error}".strip()
+        raise probe.BrokerUnavailable("RabbitMQ", address, reason) from None
+
+
+def open_channel(settings: config.Settings | None = None) -> BlockingChannel:
+    """A channel on a new connection (close both with `channel.connection.close()`)."""
+    return connect(settings).channel()
+
+
+def reset(channel: BlockingChannel, exchanges: Iterable[str] = (), queues: Iterable[str] = ()) -> list[str]:
+    """Delete a notebook's queues and exchanges (missing ones are fine); return the names, sorted."""
+    names: list[str] = []
+    for queue in queues:
+        channel.queue_delete(queue)
+        names.append(queue)
+    for exchange in exchanges:
+        channel.exchange_delete(exchange)
+        names.append(exchange)
+    return sorted(names)
+
+
+def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
+          inactivity_timeout_s: float = 0.5, ack: bool = True) -> list[Message]:
+    """Consume at most max_messages, stopping early after inactivity_timeout_s of silence.
+
+    With ack=False the messages stay unacknowledged on this channel (close its connection and the
+    broker redelivers them). Messages the broker pushed beyond max_messages (no `basic_qos` limit)
+    are handed back by `channel.cancel()` and come again with `redelivered=True`.
+    """
+    messages: list[Message] = []
+    if max_messages <= 0:
+        return messages
+    for method, properties, body in channel.consume(queue, inactivity_timeout=inactivity_timeout_s):
+        if method is None:  # nothing arrived for inactivity_timeout_s
+            break
+        if ack:
+            channel.basic_ack(method.delivery_tag)
+        messages.append(Message(method, properties, body))
+        if len(messages) >= max_messages:
+            break
+    channel.cancel()
+    return messages
+
+
+def depth(channel: BlockingChannel, queue: str) -> int:
+    """How many messages are ready in an existing queue (a passive declare)."""
+    return channel.queue_declare(queue, passive=True).method.message_count
+
+
+def queue_depths(channel: BlockingChannel, queues: Sequence[str]) -> pd.DataFrame:
+    """Ready messages and consumers of existing queues, one row each (passive declares)."""
+    rows = []
+    for queue in queues:
+        ok = channel.queue_declare(queue, passive=True).method
+        rows.append({"queue": queue, "messages": ok.message_count, "consumers": ok.consumer_count})
+    return pd.DataFrame(rows, columns=["queue", "messages", "consumers"])
+
+
+def exists(channel: BlockingChannel, *, queue: str | None = None, exchange: str | None = None) -> bool:
+    """Whether a queue or exchange exists, checked on a throwaway channel (a miss closes a channel)."""
+    probe_channel = channel.connection.channel()
+    try:
+        if queue is not None:
+            probe_channel.queue_declare(queue, passive=True)
+        if exchange is not None:
+            probe_channel.exchange_declare(exchange, passive=True)
+    except pika.exceptions.ChannelClosedByBroker as error:
+        if error.reply_code == 404:
+            return False
+        raise
+    probe_channel.close()
+    return True
+
+
+def _label(message: str | Mapping[str, Any]) -> str:
+    """A readable row label for a routing key or a set of headers."""
+    if isinstance(message, str):
+        return message
+    return ", ".join(f"{key}={value}" for key, value in message.items())
+
+
+def route_table(channel: BlockingChannel, exchange: str, queues: Sequence[str],
+                messages: Sequence[str | Mapping[str, Any]]) -> pd.DataFrame:
+    """Publish one probe per routing key (str) or header set (dict); mark which queues got each.
+
+    The probes are published with confirms on a separate channel, so every routed copy is in its
+    queues before they are counted and drained (the queues should start empty). Rows: probes in the
+    given order; columns: queues; cells: "✓" or "".
+    """
+    side = channel.connection.channel()
+    side.confirm_delivery()
+    labels = [_label(message) for message in messages]
+    for index, message in enumerate(messages):
+        key = message if isinstance(message, str) else ""
+        headers = None if isinstance(message, str) else dict(message)
+        side.basic_publish(exchange, key, str(index).encode(), pika.BasicProperties(headers=headers))
+    table = pd.DataFrame("", index=pd.Index(labels, name="message"), columns=list(queues))
+    for queue in queues:
+        for received in drain(side, queue, max_messages=depth(side, queue), inactivity_timeout_s=1.0):
+            table.iloc[int(received.body), table.columns.get_loc(queue)] = "✓"
+    side.close()
+    return table
+
+
+def pump_until(connection: pika.BlockingConnection, condition: Callable[[], bool],
+               timeout_s: float = 5.0, step_s: float = 0.05) -> None:
+    """Process I/O (deliver to basic_consume callbacks) until condition() holds, or TimeoutError."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the expected deliveries did not arrive within {timeout_s:g} s")
+        connection.process_data_events(time_limit=step_s)
+
+
+def x_death(properties: pika.BasicProperties) -> pd.DataFrame:
+    """The broker's dead-letter history of a message (its `x-death` header) as a table."""
+    rows = []
+    for entry in (properties.headers or {}).get("x-death", []):
+        rows.append({
+            "queue": entry.get("queue"),
+            "reason": entry.get("reason"),
+            "count": entry.get("count"),
+            "exchange": entry.get("exchange"),
+            "routing_keys": ", ".join(entry.get("routing-keys", [])),
+        })
+    return pd.DataFrame(rows, columns=["queue", "reason", "count", "exchange", "routing_keys"])

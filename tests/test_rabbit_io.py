@@ -1,0 +1,180 @@
+"""helpers.rabbit_io against the live RabbitMQ: reset, bounded drain, routing, redelivery, dead letters."""
+
+from __future__ import annotations
+
+import time
+
+import pika
+import pytest
+
+from helpers import rabbit_io
+from helpers.stack.probe import BrokerUnavailable
+
+PREFIX = "test.rabbit."
+QUEUES = [f"{PREFIX}{name}" for name in ("a", "b", "c", "work", "dead")]
+EXCHANGES = [f"{PREFIX}{name}" for name in ("direct", "fanout", "topic", "headers", "dlx")]
+
+
+@pytest.fixture
+def channel():
+    """A channel on a fresh connection, with this module's queues and exchanges deleted before and after."""
+    channel = rabbit_io.open_channel()
+    rabbit_io.reset(channel, exchanges=EXCHANGES, queues=QUEUES)
+    yield channel
+    if channel.connection.is_open:
+        cleanup = channel.connection.channel()
+        rabbit_io.reset(cleanup, exchanges=EXCHANGES, queues=QUEUES)
+        channel.connection.close()
+
+
+def declare_queues(channel, names=("a", "b", "c")) -> list[str]:
+    """Durable test queues, declared empty."""
+    queues = [f"{PREFIX}{name}" for name in names]
+    for queue in queues:
+        channel.queue_declare(queue, durable=True)
+    return queues
+
+
+def test_reset_leaves_nothing_behind(channel):
+    queue, exchange = QUEUES[0], EXCHANGES[0]
+    channel.exchange_declare(exchange, "direct", durable=True)
+    channel.queue_declare(queue, durable=True)
+    channel.basic_publish("", queue, b"left over")
+    assert rabbit_io.exists(channel, queue=queue) and rabbit_io.exists(channel, exchange=exchange)
+
+    assert rabbit_io.reset(channel, exchanges=[exchange], queues=[queue]) == sorted([queue, exchange])
+
+    assert not rabbit_io.exists(channel, queue=queue)
+    assert not rabbit_io.exists(channel, exchange=exchange)
+    assert rabbit_io.reset(channel, exchanges=[exchange], queues=[queue])  # missing names are fine
+
+
+def test_drain_stops_on_count_then_on_inactivity(channel):
+    (queue,) = declare_queues(channel, ["a"])
+    for number in range(5):
+        channel.basic_publish("", queue, str(number).encode())
+    channel.basic_qos(prefetch_count=1)  # nothing pushed beyond the count, so nothing comes back redelivered
+
+    first = rabbit_io.drain(channel, queue, max_messages=3, inactivity_timeout_s=5.0)
+    assert [m.body for m in first] == [b"0", b"1", b"2"]
+    assert rabbit_io.depth(channel, queue) == 2
+
+    started = time.monotonic()
+    rest = rabbit_io.drain(channel, queue, max_messages=100, inactivity_timeout_s=0.3)
+    assert [m.body for m in rest] == [b"3", b"4"]
+    assert time.monotonic() - started < 3
+    assert rabbit_io.queue_depths(channel, [queue]).to_dict("records") == [
+        {"queue": queue, "messages": 0, "consumers": 0}
+    ]
+
+
+def test_drain_on_an_empty_queue_returns_after_the_timeout(channel):
+    (queue,) = declare_queues(channel, ["a"])
+    started = time.monotonic()
+    assert rabbit_io.drain(channel, queue, inactivity_timeout_s=0.2) == []
+    assert time.monotonic() - started < 2
+
+
+def test_direct_exchange_routes_by_exact_key(channel):
+    exchange = f"{PREFIX}direct"
+    a, b, c = declare_queues(channel)
+    channel.exchange_declare(exchange, "direct", durable=True)
+    channel.queue_bind(a, exchange, routing_key="debit")
+    channel.queue_bind(b, exchange, routing_key="credit")
+    channel.queue_bind(c, exchange, routing_key="debit")
+    table = rabbit_io.route_table(channel, exchange, [a, b, c], ["debit", "credit", "refund"])
+    assert table.to_dict("index") == {
+        "debit": {a: "✓", b: "", c: "✓"},
+        "credit": {a: "", b: "✓", c: ""},
+        "refund": {a: "", b: "", c: ""},
+    }
+
+
+def test_fanout_exchange_ignores_the_key(channel):
+    exchange = f"{PREFIX}fanout"
+    queues = declare_queues(channel)
+    channel.exchange_declare(exchange, "fanout", durable=True)
+    for queue in queues:
+        channel.queue_bind(queue, exchange, routing_key="ignored")
+    table = rabbit_io.route_table(channel, exchange, queues, ["anything", ""])
+    assert (table == "✓").all().all()
+
+
+def test_topic_exchange_wildcards(channel):
+    exchange = f"{PREFIX}topic"
+    a, b, c = declare_queues(channel)
+    channel.exchange_declare(exchange, "topic", durable=True)
+    channel.queue_bind(a, exchange, routing_key="txn.*.debit")
+    channel.queue_bind(b, exchange, routing_key="txn.#")
+    channel.queue_bind(c, exchange, routing_key="txn.card.*")
+    keys = ["txn.card.debit", "txn.atm.debit", "txn.card.credit", "txn.card.debit.eur", "txn", "audit.txn"]
+    table = rabbit_io.route_table(channel, exchange, [a, b, c], keys)
+    assert table[a].tolist() == ["✓", "✓", "", "", "", ""]
+    assert table[b].tolist() == ["✓", "✓", "✓", "✓", "✓", ""]  # '#' also matches zero words
+    assert table[c].tolist() == ["✓", "", "✓", "", "", ""]
+
+
+def test_headers_exchange_all_versus_any(channel):
+    exchange = f"{PREFIX}headers"
+    every, some = declare_queues(channel, ["a", "b"])
+    channel.exchange_declare(exchange, "headers", durable=True)
+    match = {"kind": "debit", "channel": "card"}
+    channel.queue_bind(every, exchange, arguments={"x-match": "all", **match})
+    channel.queue_bind(some, exchange, arguments={"x-match": "any", **match})
+    probes = [{"kind": "debit", "channel": "card"}, {"kind": "debit", "channel": "atm"}, {"kind": "credit"}]
+    table = rabbit_io.route_table(channel, exchange, [every, some], probes)
+    assert table.index.tolist() == ["kind=debit, channel=card", "kind=debit, channel=atm", "kind=credit"]
+    assert table[every].tolist() == ["✓", "", ""]
+    assert table[some].tolist() == ["✓", "✓", ""]
+
+
+def test_unacked_messages_come_back_redelivered(channel):
+    (queue,) = declare_queues(channel, ["work"])
+    for number in range(3):
+        channel.basic_publish("", queue, str(number).encode())
+
+    crashing = rabbit_io.open_channel()
+    crashing.basic_qos(prefetch_count=2)
+    taken = rabbit_io.drain(crashing, queue, max_messages=2, ack=False)
+    assert [(m.body, m.method.redelivered) for m in taken] == [(b"0", False), (b"1", False)]
+    crashing.connection.close()  # dies without acking
+
+    again = rabbit_io.drain(channel, queue, max_messages=10, inactivity_timeout_s=0.5)
+    assert sorted((m.body, m.method.redelivered) for m in again) == [(b"0", True), (b"1", True), (b"2", False)]
+
+
+def test_rejected_message_is_dead_lettered_with_x_death(channel):
+    work, dead = f"{PREFIX}work", f"{PREFIX}dead"
+    dlx = f"{PREFIX}dlx"
+    channel.exchange_declare(dlx, "fanout", durable=True)
+    channel.queue_declare(dead, durable=True)
+    channel.queue_bind(dead, dlx)
+    channel.queue_declare(work, durable=True, arguments={"x-dead-letter-exchange": dlx})
+    channel.basic_publish("", work, b"poison")
+
+    (message,) = rabbit_io.drain(channel, work, max_messages=1, ack=False)
+    channel.basic_nack(message.method.delivery_tag, requeue=False)
+    channel.cancel()
+
+    (dead_letter,) = rabbit_io.drain(channel, dead, max_messages=1, inactivity_timeout_s=2.0)
+    assert dead_letter.body == b"poison"
+    history = rabbit_io.x_death(dead_letter.properties)
+    assert history[["queue", "reason", "count", "routing_keys"]].to_dict("records") == [
+        {"queue": work, "reason": "rejected", "count": 1, "routing_keys": work}
+    ]
+
+
+def test_unroutable_mandatory_publish_is_reported(channel):
+    channel.confirm_delivery()
+    with pytest.raises(pika.exceptions.UnroutableError):
+        channel.basic_publish("", f"{PREFIX}no-such-queue", b"lost?", mandatory=True)
+
+
+def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
+    monkeypatch.setenv("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:1/%2F")
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable) as raised:
+        rabbit_io.connect()
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert "RabbitMQ" in message and "127.0.0.1:1" in message and "make up" in message
