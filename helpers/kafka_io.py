@@ -1,0 +1,232 @@
+"""Kafka boilerplate the notebooks share: clients that fail fast, fresh topics and groups, bounded
+consumption, offsets and lag as tables.
+
+    from helpers import kafka_io
+    kafka_io.reset_topics({"nb05-transactions": 3})        # delete + recreate, wait until usable
+    kafka_io.reset_group("nb05-fraud")                      # no committed offsets leak between runs
+    producer = kafka_io.producer()                          # KafkaProducer, fails fast without Kafka
+    consumer = kafka_io.consumer("nb05-transactions", group_id="nb05-fraud")
+    records = kafka_io.consume(consumer, max_records=100, timeout_s=5)
+    kafka_io.lag_table("nb05-fraud", "nb05-transactions")   # partition, committed, end_offset, lag
+
+Helpers remove boilerplate only: the calls a lesson teaches (`send`, `poll`, `commit`, `seek`,
+admin create/describe/delete) stay in the notebooks. Nothing here connects at import time; every
+client factory first checks that Kafka answers and raises `probe.BrokerUnavailable` within seconds
+(naming Kafka, the address and `make up`) when it does not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import OffsetSpec
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import (
+    GroupIdNotFoundError,
+    NonEmptyGroupError,
+    TopicAlreadyExistsError,
+)
+
+from helpers import banking
+from helpers.stack import probe
+
+BOOTSTRAP_TIMEOUT_MS = 5_000
+REQUEST_TIMEOUT_MS = 10_000
+# The broker's smallest allowed session (group.min.session.timeout.ms defaults to 6 s): a consumer
+# that vanishes without close() is noticed within seconds, not the default 45 s.
+SESSION_TIMEOUT_MS = 6_000
+HEARTBEAT_INTERVAL_MS = 500
+RESET_TIMEOUT_S = 30.0
+
+
+def _connection(**overrides: Any) -> dict[str, Any]:
+    """Bootstrap settings after checking that Kafka answers, merged with the caller's overrides."""
+    settings = probe.require_kafka()
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers,
+            "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, **overrides}
+
+
+def admin(**overrides: Any) -> KafkaAdminClient:
+    """A KafkaAdminClient for the course's broker (fails fast when Kafka is down)."""
+    return KafkaAdminClient(**_connection(request_timeout_ms=REQUEST_TIMEOUT_MS, **overrides))
+
+
+def producer(**overrides: Any) -> KafkaProducer:
+    """A KafkaProducer for the course's broker (bytes in, bytes out; fails fast when Kafka is down)."""
+    return KafkaProducer(**_connection(max_block_ms=10_000, request_timeout_ms=REQUEST_TIMEOUT_MS, **overrides))
+
+
+def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
+    """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session."""
+    defaults = {"auto_offset_reset": "earliest", "session_timeout_ms": SESSION_TIMEOUT_MS,
+                "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS, "request_timeout_ms": REQUEST_TIMEOUT_MS}
+    return KafkaConsumer(*topics, **_connection(**{**defaults, **overrides}))
+
+
+def _until(condition: Any, timeout_s: float, what: str, interval_s: float = 0.05) -> None:
+    """Poll `condition()` until it is true, or raise TimeoutError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"Kafka: {what} did not happen within {timeout_s:g} s")
+        time.sleep(interval_s)
+
+
+def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | None = None,
+                 timeout_s: float = RESET_TIMEOUT_S) -> dict[str, int]:
+    """Delete and recreate each topic empty with its partition count; wait until all are usable."""
+    names = list(partitions)
+    with admin() as client:
+        existing = set(client.list_topics()) & set(names)
+        if existing:
+            client.delete_topics(sorted(existing), timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
+            _until(lambda: not set(client.list_topics()) & existing, timeout_s, f"deleting {sorted(existing)}")
+        spec = {name: {"num_partitions": count, "replication_factor": 1, "configs": dict(configs or {})}
+                for name, count in partitions.items()}
+        deadline = time.monotonic() + timeout_s
+        while True:  # a just-deleted topic can linger in the controller for a moment
+            try:
+                client.create_topics(spec, timeout_ms=REQUEST_TIMEOUT_MS)
+                break
+            except TopicAlreadyExistsError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
+                spec = {name: options for name, options in spec.items() if name not in client.list_topics()}
+                if not spec:
+                    break
+        client.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
+        described = {topic["name"]: len(topic["partitions"]) for topic in client.describe_topics(names)}
+    if described != dict(partitions):
+        raise RuntimeError(f"Kafka: expected partitions {dict(partitions)}, the broker reports {described}")
+    return dict(sorted(described.items()))
+
+
+def delete_topics(names: Iterable[str]) -> list[str]:
+    """Delete the named topics that exist; return the ones deleted, sorted."""
+    with admin() as client:
+        existing = sorted(set(client.list_topics()) & set(names))
+        if existing:
+            client.delete_topics(existing, timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
+    return existing
+
+
+def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
+    """Forget the committed offsets of consumer groups (a group with live members is waited for)."""
+    with admin() as client:
+        deadline = time.monotonic() + timeout_s
+        pending = list(groups)
+        while pending:
+            result = client.delete_groups(pending)
+            pending = [group for group, outcome in result.items()
+                       if outcome not in ("OK", GroupIdNotFoundError.__name__)]
+            if pending and any(result[group] != NonEmptyGroupError.__name__ for group in pending):
+                raise RuntimeError(f"Kafka: could not delete consumer groups: {result}")
+            if pending and time.monotonic() >= deadline:
+                raise TimeoutError(f"Kafka: groups {pending} still have members after {timeout_s:g} s")
+            if pending:
+                time.sleep(0.2)
+
+
+def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list[ConsumerRecord]:
+    """Poll until `max_records` records arrived or `timeout_s` passed; return them in arrival order."""
+    records: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout_s
+    while len(records) < max_records:
+        remaining_ms = int((deadline - time.monotonic()) * 1000)
+        if remaining_ms <= 0:
+            break
+        batch = consumer.poll(timeout_ms=min(remaining_ms, 500), max_records=max_records - len(records))
+        for partition in sorted(batch, key=lambda tp: (tp.topic, tp.partition)):
+            records.extend(batch[partition])
+    return records
+
+
+def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+    """Poll every consumer of one group in turn until each owns partitions and together they own all.
+
+    Use it when the subscribed topic has nothing new to read (records polled meanwhile are returned).
+    """
+    records: list[ConsumerRecord] = []
+
+    def settled() -> bool:
+        for member in consumers:
+            batch = member.poll(timeout_ms=100)
+            records.extend(record for tp in sorted(batch) for record in batch[tp])
+        owned = [tp for member in consumers for tp in member.assignment()]
+        return all(member.assignment() for member in consumers) and len(owned) == len(set(owned)) == partitions
+
+    _until(settled, timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions", interval_s=0)
+    return records
+
+
+def assignment(consumer: KafkaConsumer) -> list[int]:
+    """The partition numbers a consumer currently owns, sorted."""
+    return sorted(tp.partition for tp in consumer.assignment())
+
+
+def end_offsets(topic: str) -> dict[int, int]:
+    """{partition: offset the next record will get} for every partition of a topic."""
+    return _list_offsets(topic, OffsetSpec.LATEST)
+
+
+def _list_offsets(topic: str, spec: Any) -> dict[int, int]:
+    """{partition: offset} for every partition of a topic, at the given OffsetSpec."""
+    with admin() as client:
+        count = len(client.describe_topics([topic])[0]["partitions"])
+        found = client.list_partition_offsets({TopicPartition(topic, p): spec for p in range(count)})
+    return {tp.partition: value.offset for tp, value in sorted(found.items(), key=lambda item: item[0].partition)}
+
+
+def offsets_table(topic: str) -> pd.DataFrame:
+    """One row per partition: first offset still stored, end offset, and how many messages that is."""
+    first, end = _list_offsets(topic, OffsetSpec.EARLIEST), _list_offsets(topic, OffsetSpec.LATEST)
+    rows = [{"partition": p, "first_offset": first[p], "end_offset": end[p], "messages": end[p] - first[p]}
+            for p in sorted(end)]
+    return pd.DataFrame(rows, columns=["partition", "first_offset", "end_offset", "messages"])
+
+
+def committed_offsets(group: str, topic: str) -> dict[int, int]:
+    """{partition: committed offset} of a consumer group on one topic (partitions never committed are left out)."""
+    with admin() as client:
+        found = client.list_group_offsets({group: None}).get(group, {})
+    return {tp.partition: meta.offset for tp, meta in found.items() if tp.topic == topic and meta.offset >= 0}
+
+
+def lag_table(group: str, topic: str) -> pd.DataFrame:
+    """One row per partition: committed offset, end offset and lag (a partition never committed counts from its start)."""
+    first, end = _list_offsets(topic, OffsetSpec.EARLIEST), end_offsets(topic)
+    committed = committed_offsets(group, topic)
+    rows = [{"partition": p, "committed": committed.get(p, first[p]), "end_offset": end[p]} for p in sorted(end)]
+    table = pd.DataFrame(rows, columns=["partition", "committed", "end_offset"])
+    table["lag"] = table["end_offset"] - table["committed"]
+    return table
+
+
+class ApplyOnce:
+    """The state half of an idempotent consumer: applies each event id once, counts the duplicates."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, banking.Account] = {}
+        self.seen: set[str] = set()
+        self.applied = 0
+        self.duplicates = 0
+
+    def apply(self, event: banking.Event) -> bool:
+        """Fold the event into the balances unless its id was seen before; True when applied."""
+        if event.event_id in self.seen:
+            self.duplicates += 1
+            return False
+        self.accounts[event.account_id] = banking.apply(self.accounts.get(event.account_id), event)
+        self.seen.add(event.event_id)
+        self.applied += 1
+        return True
+
+    def balances(self) -> dict[str, Decimal]:
+        """{account_id: balance}, sorted by account."""
+        return {account_id: self.accounts[account_id].balance for account_id in sorted(self.accounts)}

@@ -1,0 +1,174 @@
+"""helpers.kafka_io against the live broker (topics and groups named test-kafka-*), plus its pure parts."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from kafka import TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from helpers import banking, kafka_io, workload
+from helpers.stack.probe import BrokerUnavailable
+
+TOPIC = "test-kafka-io"
+GROUP = "test-kafka-io-group"
+
+
+@pytest.fixture
+def topic() -> str:
+    """A fresh, empty three-partition topic and a group with nothing committed."""
+    kafka_io.reset_topics({TOPIC: 3})
+    kafka_io.reset_group(GROUP)
+    return TOPIC
+
+
+def produce(topic: str, count: int, keys: int = 6) -> None:
+    """Send `count` small keyed records and wait until the broker has them all."""
+    with kafka_io.producer() as producer:
+        for i in range(count):
+            producer.send(topic, key=f"ACC-{i % keys:03d}".encode(), value=f"{i}".encode())
+        producer.flush(timeout=10)
+
+
+def test_reset_topics_leaves_an_empty_topic_with_the_requested_partitions(topic: str) -> None:
+    produce(topic, 25)
+    assert kafka_io.offsets_table(topic)["messages"].sum() == 25
+    assert kafka_io.reset_topics({topic: 4}) == {topic: 4}
+    table = kafka_io.offsets_table(topic)
+    assert table["partition"].tolist() == [0, 1, 2, 3]
+    assert table["end_offset"].tolist() == [0, 0, 0, 0]
+
+
+def test_offsets_table_counts_every_message_per_partition(topic: str) -> None:
+    produce(topic, 30)
+    table = kafka_io.offsets_table(topic)
+    assert list(table.columns) == ["partition", "first_offset", "end_offset", "messages"]
+    assert table["partition"].tolist() == [0, 1, 2]
+    assert table["messages"].sum() == 30
+
+
+def test_consume_stops_on_the_record_count(topic: str) -> None:
+    produce(topic, 20)
+    with kafka_io.consumer(topic, group_id=GROUP) as consumer:
+        started = time.monotonic()
+        records = kafka_io.consume(consumer, max_records=5, timeout_s=20)
+        took = time.monotonic() - started
+    assert len(records) == 5
+    assert took < 10, "stopping on the count should not wait for the timeout"
+
+
+def test_consume_stops_on_the_timeout_when_nothing_arrives(topic: str) -> None:
+    with kafka_io.consumer(topic, group_id=GROUP) as consumer:
+        started = time.monotonic()
+        records = kafka_io.consume(consumer, max_records=5, timeout_s=1.5)
+        took = time.monotonic() - started
+    assert records == []
+    assert 1.4 <= took < 5
+
+
+def test_lag_table_after_producing_n_and_committing_m(topic: str) -> None:
+    produce(topic, 30)
+    ends = kafka_io.end_offsets(topic)
+    committed = {p: end // 2 for p, end in ends.items()}
+    with kafka_io.consumer(group_id=GROUP, enable_auto_commit=False) as consumer:
+        consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in committed.items()})
+    table = kafka_io.lag_table(GROUP, topic)
+    assert list(table.columns) == ["partition", "committed", "end_offset", "lag"]
+    assert table["partition"].tolist() == [0, 1, 2]
+    assert table["committed"].tolist() == [committed[p] for p in range(3)]
+    assert table["end_offset"].tolist() == [ends[p] for p in range(3)]
+    assert table["lag"].sum() == 30 - sum(committed.values())
+
+
+def test_lag_table_counts_an_uncommitted_group_from_the_start(topic: str) -> None:
+    produce(topic, 12)
+    table = kafka_io.lag_table(GROUP, topic)
+    assert table["committed"].tolist() == [0, 0, 0]
+    assert table["lag"].sum() == 12
+
+
+def test_reset_group_forgets_committed_offsets(topic: str) -> None:
+    produce(topic, 9)
+    with kafka_io.consumer(topic, group_id=GROUP, enable_auto_commit=False) as consumer:
+        assert len(kafka_io.consume(consumer, max_records=9, timeout_s=15)) == 9
+        consumer.commit()
+    assert sum(kafka_io.committed_offsets(GROUP, topic).values()) == 9
+    kafka_io.reset_group(GROUP)
+    assert kafka_io.committed_offsets(GROUP, topic) == {}
+
+
+def test_settle_splits_the_partitions_between_two_members(topic: str) -> None:
+    first = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-a")
+    second = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-b")
+    try:
+        assert kafka_io.settle([first, second], partitions=3, timeout_s=30) == []
+        owned = kafka_io.assignment(first) + kafka_io.assignment(second)
+        assert sorted(owned) == [0, 1, 2]
+        second.close()
+        kafka_io.settle([first], partitions=3, timeout_s=30)
+        assert kafka_io.assignment(first) == [0, 1, 2]
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize("factory", [kafka_io.admin, kafka_io.producer, lambda: kafka_io.consumer(TOPIC)])
+def test_clients_fail_fast_with_the_fix_when_kafka_is_down(monkeypatch, factory) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable) as raised:
+        factory()
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert "Kafka" in message and "127.0.0.1:1" in message and "make up" in message
+
+
+def test_reset_topics_fails_fast_when_kafka_is_down(monkeypatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable, match="make up"):
+        kafka_io.reset_topics({TOPIC: 1})
+    assert time.monotonic() - started < 5
+
+
+# --- the idempotent consumer -----------------------------------------------------------------
+
+
+def small_history() -> list[banking.Event]:
+    """A short seeded history of four accounts."""
+    return workload.generate(accounts=4, days=10, seed=7, start=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_apply_once_ignores_duplicates() -> None:
+    events = small_history()
+    with_duplicates = [event for event in events for _ in range(2 if int(event.event_id[4:10]) % 3 == 0 else 1)]
+    ledger = kafka_io.ApplyOnce()
+    for event in with_duplicates:
+        ledger.apply(event)
+    assert ledger.applied == len(events)
+    assert ledger.duplicates == len(with_duplicates) - len(events) > 0
+    expected = {account_id: account.balance for account_id, account in banking.replay_all(events).items()}
+    assert ledger.balances() == dict(sorted(expected.items()))
+
+
+def test_idempotent_consumer_over_kafka_applies_each_event_once(topic: str) -> None:
+    events = small_history()
+    with kafka_io.producer() as producer:
+        for index, event in enumerate(events):
+            for _ in range(2 if index % 4 == 0 else 1):  # a retrying producer sends some twice
+                producer.send(topic, key=event.account_id.encode(), value=banking.to_json(event).encode())
+        producer.flush(timeout=10)
+    sent = sum(kafka_io.offsets_table(topic)["messages"])
+    ledger = kafka_io.ApplyOnce()
+    with kafka_io.consumer(topic, group_id=GROUP, enable_auto_commit=False) as consumer:
+        records = kafka_io.consume(consumer, max_records=sent, timeout_s=20)
+        for record in records:
+            ledger.apply(banking.from_json(record.value))
+        consumer.commit()
+    assert len(records) == sent
+    assert ledger.applied == len(events)
+    assert ledger.duplicates == sent - len(events) > 0
+    expected = {account_id: account.balance for account_id, account in banking.replay_all(events).items()}
+    assert ledger.balances() == dict(sorted(expected.items()))
