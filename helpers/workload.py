@@ -155,7 +155,8 @@ def _command(intent: _Intent, accounts: dict[str, Account], owners: dict[str, st
         return banking.WithdrawMoney(intent.account_id, _amount(intent.cents), intent.description)
     cents = intent.cents
     if intent.share:
-        cents = int(accounts[intent.account_id].balance * 100 * Decimal(str(intent.share)))
+        payer = accounts.get(intent.account_id)
+        cents = int(payer.balance * 100 * Decimal(str(intent.share))) if payer else 0  # 0 is refused
     return banking.TransferFunds(intent.account_id, intent.other, _amount(cents))
 
 

@@ -110,6 +110,8 @@ def test_naive_start_is_refused():
 
 def test_small_and_large_workloads():
     assert workload.generate(accounts=1, days=1, seed=1)[0].account_id == "ACC-001"
+    for seed in range(30):  # tiny histories: fraud may fall before an opening, and is then declined
+        assert workload.generate(accounts=1 + seed % 3, days=1 + seed % 4, seed=seed)
     began = time.perf_counter()
     events = workload.generate(accounts=80, days=90, seed=7)
     assert len(events) > 10_000
