@@ -31,7 +31,9 @@ class Settings:
     rabbitmq_dist_port: int
     connect_timeout_s: float
     state_dir: Path
+    cache_dir: Path
     data_dir: Path
+    stack_mode: str
 
     @property
     def kafka_host(self) -> str:
@@ -72,7 +74,9 @@ def load() -> Settings:
         rabbitmq_dist_port=int(env("RABBITMQ_DIST_PORT", DEFAULT_RABBITMQ_DIST_PORT)),
         connect_timeout_s=float(env("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S)),
         state_dir=Path(env("COURSE_STATE_DIR", PROJECT_ROOT / ".stack")),
+        cache_dir=Path(env("COURSE_CACHE_DIR", PROJECT_ROOT / ".stack" / "cache")),
         data_dir=Path(env("COURSE_DATA_DIR", PROJECT_ROOT / ".data")),
+        stack_mode=env("COURSE_STACK", "auto"),
     )
 
 

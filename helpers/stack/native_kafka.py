@@ -41,7 +41,7 @@ def version() -> str:
 
 def lib_dir(settings: config.Settings) -> Path:
     """Where the resolved jars of the pinned release are kept."""
-    return home(settings) / f"lib-{version()}"
+    return settings.cache_dir / f"kafka-{version()}"
 
 
 def resolve_jars(settings: config.Settings) -> Path:
@@ -136,3 +136,8 @@ def log_file(settings: config.Settings) -> Path:
 def stop(settings: config.Settings) -> bool:
     """Stop the broker this module started (by its pid file); True if one was running."""
     return process.terminate(home(settings) / "kafka.pid", grace_s=30)
+
+
+def running(settings: config.Settings) -> bool:
+    """True while the broker started by this module is alive."""
+    return process.read_pid(home(settings) / "kafka.pid") is not None

@@ -103,3 +103,8 @@ def stop(settings: config.Settings) -> bool:
         if os.access(epmd, os.X_OK):
             process.run_quietly([epmd, "-kill"])
     return stopped
+
+
+def running(settings: config.Settings) -> bool:
+    """True while the node started by this module is alive (its launcher exits with it)."""
+    return process.read_pid(home(settings) / "launcher.pid") is not None

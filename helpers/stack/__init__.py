@@ -1,0 +1,1 @@
+"""The brokers: probes, and the ways of starting them (docker compose, native Kafka, native RabbitMQ)."""
