@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -63,10 +64,8 @@ def terminate(pid_file: Path, grace_s: float) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect the exit status if the process is our own child (harmless otherwise)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def tail(path: Path, lines: int = 15) -> str:
