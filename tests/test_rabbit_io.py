@@ -8,10 +8,11 @@ import pika
 import pytest
 
 from helpers import rabbit_io
+from helpers.exercises import rabbitmq as exercises
 from helpers.stack.probe import BrokerUnavailable
 
 PREFIX = "test.rabbit."
-QUEUES = [f"{PREFIX}{name}" for name in ("a", "b", "c", "work", "dead")]
+QUEUES = [f"{PREFIX}{name}" for name in ("a", "b", "c", "work", "dead")] + [f"{PREFIX}t{i}" for i in range(10)]
 EXCHANGES = [f"{PREFIX}{name}" for name in ("direct", "fanout", "topic", "headers", "dlx")]
 
 
@@ -112,6 +113,21 @@ def test_topic_exchange_wildcards(channel):
     assert table[a].tolist() == ["✓", "✓", "", "", "", ""]
     assert table[b].tolist() == ["✓", "✓", "✓", "✓", "✓", ""]  # '#' also matches zero words
     assert table[c].tolist() == ["✓", "", "✓", "", "", ""]
+
+
+def test_the_exercise_reference_matches_the_broker(channel):
+    """The topic rule the exercise checkers judge by is the broker's own."""
+    exchange = f"{PREFIX}topic"
+    channel.exchange_declare(exchange, "topic", durable=True)
+    bindings = sorted({binding for binding, _, _ in exercises.TOPIC_CASES})
+    queues = declare_queues(channel, [f"t{i}" for i in range(len(bindings))])
+    for queue, binding in zip(queues, bindings, strict=True):
+        channel.queue_bind(queue, exchange, routing_key=binding)
+    keys = sorted({key for _, key, _ in exercises.TOPIC_CASES} | set(exercises.BANK_KEYS))
+    table = rabbit_io.route_table(channel, exchange, queues, keys)
+    for queue, binding in zip(queues, bindings, strict=True):
+        for key in keys:
+            assert (table.loc[key, queue] == "✓") == exercises.topic_matches(binding, key), (binding, key)
 
 
 def test_headers_exchange_all_versus_any(channel):
