@@ -1,0 +1,40 @@
+"""helpers.config: defaults, overrides, and clear errors for malformed addresses."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import config
+
+
+def test_defaults_are_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "RABBITMQ_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load()
+    assert (settings.kafka_host, settings.kafka_port) == ("127.0.0.1", 9092)
+    assert (settings.rabbitmq_host, settings.rabbitmq_port) == ("127.0.0.1", 5672)
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092,127.0.0.1:19093")
+    monkeypatch.setenv("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:15673/%2F")
+    settings = config.load()
+    assert (settings.kafka_host, settings.kafka_port) == ("127.0.0.1", 19092)
+    assert settings.rabbitmq_port == 15673
+
+
+@pytest.mark.parametrize("bad", ["localhost", "127.0.0.1:", ":9092", "127.0.0.1:ninety"])
+def test_malformed_kafka_address_is_a_clear_error(bad: str) -> None:
+    with pytest.raises(ValueError, match="expected an address like 127.0.0.1:9092"):
+        config.split_host_port(bad)
+
+
+def test_versions_are_pinned_once() -> None:
+    pins = config.pinned_versions()
+    assert pins["KAFKA_VERSION"].startswith("4.")
+
+
+def test_data_path_is_inside_the_data_dir(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    assert config.data_path("01_events.sqlite") == tmp_path / "data" / "01_events.sqlite"
+    assert (tmp_path / "data").is_dir()
