@@ -147,22 +147,34 @@ def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list
     return records
 
 
-def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
-    """Poll every consumer of one group in turn until each owns partitions and together they own all.
+def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float = 30.0) -> dict[str, list[int]]:
+    """Poll the members of one group in turn until together they own all partitions; return who owns what.
 
-    Use it when the subscribed topic has nothing new to read (records polled meanwhile are returned).
+    Forming a group takes a few polls, and a poll may fetch records. So that settling consumes nothing,
+    each member is then rewound to its group's committed offsets (or to its reset policy where none).
+    Members need `enable_auto_commit=False`: auto-commit would commit what those polls fetched.
     """
-    records: list[ConsumerRecord] = []
+    if any(member.config["enable_auto_commit"] for member in consumers):
+        raise ValueError("settle() needs consumers created with enable_auto_commit=False")
 
     def settled() -> bool:
         for member in consumers:
-            batch = member.poll(timeout_ms=100)
-            records.extend(record for tp in sorted(batch) for record in batch[tp])
+            member.poll(timeout_ms=100)
         owned = [tp for member in consumers for tp in member.assignment()]
         return all(member.assignment() for member in consumers) and len(owned) == len(set(owned)) == partitions
 
     _until(settled, timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions", interval_s=0)
-    return records
+    for member in consumers:
+        for tp in member.assignment():
+            committed = member.committed(tp)
+            if committed is not None:
+                member.seek(tp, committed)
+            elif member.config["auto_offset_reset"] == "latest":
+                member.seek_to_end(tp)
+            else:
+                member.seek_to_beginning(tp)
+    return {member.config["client_id"]: assignment(member)
+            for member in sorted(consumers, key=lambda member: member.config["client_id"])}
 
 
 def assignment(consumer: KafkaConsumer) -> list[int]:

@@ -100,15 +100,21 @@ def test_reset_group_forgets_committed_offsets(topic: str) -> None:
 
 
 def test_settle_splits_the_partitions_between_two_members(topic: str) -> None:
-    first = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-a")
-    second = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-b")
+    first = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-a", enable_auto_commit=False)
+    second = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-b", enable_auto_commit=False)
     try:
-        assert kafka_io.settle([first, second], partitions=3, timeout_s=30) == []
-        owned = kafka_io.assignment(first) + kafka_io.assignment(second)
-        assert sorted(owned) == [0, 1, 2]
+        produce(topic, 30)
+        owners = kafka_io.settle([first, second], partitions=3, timeout_s=30)
+        assert owners == {"test-kafka-a": [0, 1], "test-kafka-b": [2]}  # range assignor, members sorted
+        ends = kafka_io.end_offsets(topic)
+        records = (kafka_io.consume(first, ends[0] + ends[1], timeout_s=10)
+                   + kafka_io.consume(second, ends[2], timeout_s=10))
+        assert len(records) == 30, "settling consumed nothing: every record is still read once"
+        first.commit()
+        second.commit()
         second.close()
-        kafka_io.settle([first], partitions=3, timeout_s=30)
-        assert kafka_io.assignment(first) == [0, 1, 2]
+        assert kafka_io.settle([first], partitions=3, timeout_s=30) == {"test-kafka-a": [0, 1, 2]}
+        assert kafka_io.consume(first, 1, timeout_s=1) == [], "committed offsets moved with the partition"
     finally:
         first.close()
         second.close()
