@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -35,19 +34,29 @@ def balance_as_of_exclusive(events, when):
     return balance_from_events([e for e in events if e.occurred_at < when])
 
 
-def monthly_statement(events, year, month):
-    first = datetime(year, month, 1, tzinfo=UTC)
-    after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    opening = balance_as_of_exclusive(events, first)
-    amounts = [banking.signed_amount(e) for e in events if first <= e.occurred_at < after]
-    money_in = sum((a for a in amounts if a > 0), Decimal("0.00"))
-    money_out = -sum((a for a in amounts if a < 0), Decimal("0.00"))
-    return {"opening": opening, "money_in": money_in, "money_out": money_out, "closing": opening + money_in - money_out}
+def spending_by_category(events):
+    totals = {}
+    for event in events:
+        if isinstance(event, banking.MoneyWithdrawn):
+            category = event.description.split(": ", 1)[-1]
+            totals[category] = totals.get(category, Decimal("0.00")) + event.amount
+    return totals
 
 
-def monthly_statement_negative_out(events, year, month):
-    statement = monthly_statement(events, year, month)
-    return {**statement, "money_out": -statement["money_out"]}
+def spending_by_category_with_transfers(events):
+    totals = spending_by_category(events)
+    for event in events:
+        if isinstance(event, banking.TransferSent):
+            totals["transfer"] = totals.get("transfer", Decimal("0.00")) + event.amount
+    return totals
+
+
+def spending_by_full_description(events):
+    totals = {}
+    for event in events:
+        if isinstance(event, banking.MoneyWithdrawn):
+            totals[event.description] = totals.get(event.description, Decimal("0.00")) + event.amount
+    return totals
 
 
 def upcast_v2_v3(state):
@@ -81,7 +90,7 @@ def feed_counts_first_page_only(log):
     return counts
 
 
-def spending_projector(model, event):
+def payments_projector(model, event):
     if isinstance(event, banking.AccountCreated):
         model[event.account_id] = {"payments": 0, "money_out": Decimal("0.00")}
     elif isinstance(event, banking.MoneyWithdrawn | banking.TransferSent):
@@ -89,10 +98,10 @@ def spending_projector(model, event):
         model[event.account_id]["money_out"] += event.amount
 
 
-def spending_projector_withdrawals_only(model, event):
+def payments_projector_withdrawals_only(model, event):
     if isinstance(event, banking.TransferSent):
         return
-    spending_projector(model, event)
+    payments_projector(model, event)
 
 
 def _apply(conn, position, event):
@@ -128,11 +137,12 @@ def project_once_crashing(conn, position, event):
 CASES = [
     (checks.check_balance_from_events, balance_from_events, balance_from_events_ignoring_transfers),
     (checks.check_balance_as_of, balance_as_of, balance_as_of_exclusive),
-    (checks.check_monthly_statement, monthly_statement, monthly_statement_negative_out),
+    (checks.check_spending_by_category, spending_by_category, spending_by_category_with_transfers),
+    (checks.check_spending_by_category, spending_by_category, spending_by_full_description),
     (checks.check_upcast_v2_v3, upcast_v2_v3, upcast_v2_v3_returning_copy),
     (checks.check_upcast_v2_v3, upcast_v2_v3, upcast_v2_v3_dropping_fields),
     (checks.check_feed_counts, feed_counts, feed_counts_first_page_only),
-    (checks.check_spending_projector, spending_projector, spending_projector_withdrawals_only),
+    (checks.check_payments_projector, payments_projector, payments_projector_withdrawals_only),
     (checks.check_project_once, project_once, project_every_time),
     (checks.check_project_once, project_once, project_once_crashing),
 ]
