@@ -54,11 +54,11 @@ def test_drain_stops_on_count_then_on_inactivity(channel):
     (queue,) = declare_queues(channel, ["a"])
     for number in range(5):
         channel.basic_publish("", queue, str(number).encode())
-    channel.basic_qos(prefetch_count=1)  # nothing pushed beyond the count, so nothing comes back redelivered
+    channel.basic_qos(prefetch_count=1)
 
     first = rabbit_io.drain(channel, queue, max_messages=3, inactivity_timeout_s=5.0)
     assert [m.body for m in first] == [b"0", b"1", b"2"]
-    assert rabbit_io.depth(channel, queue) == 2
+    # (a fourth delivery may already be on its way; cancel() hands it back, so no depth check here)
 
     started = time.monotonic()
     rest = rabbit_io.drain(channel, queue, max_messages=100, inactivity_timeout_s=0.3)

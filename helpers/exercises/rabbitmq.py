@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from helpers.exercises import attempt, failed, passed
+from helpers.exercises import Verdict, attempt, failed, passed
 
 # ---------------------------------------------------------------------------------------------
 # Reference routing rules (topic and headers exchanges), used to judge answers.
@@ -61,13 +61,13 @@ TOPIC_CASES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def check_topic_matcher(answer: Callable[[str, str], bool]) -> bool:
+def check_topic_matcher(answer: Callable[[str, str], bool]) -> Verdict:
     """Exercise 07.1: a function (binding_key, routing_key) -> bool that routes like a topic exchange."""
     for binding_key, routing_key, expected in TOPIC_CASES:
         ok, got = attempt(answer, binding_key, routing_key,
                           hint="split both keys on '.', then compare word by word; '#' may swallow 0..n words")
         if not ok:
-            return False
+            return Verdict(False)
         if bool(got) != expected:
             return failed(f"binding {binding_key!r} with routing key {routing_key!r}", expected, got)
     return passed(f"your matcher agrees with RabbitMQ on all {len(TOPIC_CASES)} cases, '*' and '#' included")
@@ -93,11 +93,11 @@ def _routed(bindings: Iterable[str], key: str) -> bool:
     return any(topic_matches(binding, key) for binding in bindings)
 
 
-def check_topic_bindings(answer: Callable[[], Mapping[str, Iterable[str]]]) -> bool:
+def check_topic_bindings(answer: Callable[[], Mapping[str, Iterable[str]]]) -> Verdict:
     """Exercise 07.2: binding keys {queue: [keys]} that give fraud, cards and credits exactly their messages."""
     ok, got = attempt(answer, hint="return a dict like {'fraud': ['txn.*.debit'], 'cards': [...], 'credits': [...]}")
     if not ok:
-        return False
+        return Verdict(False)
     if not isinstance(got, Mapping) or set(got) != set(BINDING_GOALS):
         return failed("return a dict with exactly the keys fraud, cards and credits",
                       sorted(BINDING_GOALS), sorted(got) if isinstance(got, Mapping) else got)
@@ -121,11 +121,11 @@ HEADER_PROBES: tuple[dict[str, str], ...] = (
 )
 
 
-def check_headers_binding(answer: Callable[[], tuple[Mapping[str, Any], Mapping[str, Any]]]) -> bool:
+def check_headers_binding(answer: Callable[[], tuple[Mapping[str, Any], Mapping[str, Any]]]) -> Verdict:
     """Exercise 07.3: two headers bindings: (card debits in EUR only, anything that is a card OR in GBP)."""
     ok, got = attempt(answer, hint="return two dicts, each with 'x-match' ('all' or 'any') and the header values")
     if not ok:
-        return False
+        return Verdict(False)
     if not (isinstance(got, tuple) and len(got) == 2 and all(isinstance(g, Mapping) for g in got)):
         return failed("return a tuple of two dicts (strict binding, loose binding)", "(dict, dict)", got)
     goals = (
@@ -159,13 +159,13 @@ RETRY_CASES: tuple[tuple[dict[str, Any] | None, int, str], ...] = (
 )
 
 
-def check_retry_decision(answer: Callable[[dict[str, Any] | None, int], str]) -> bool:
+def check_retry_decision(answer: Callable[[dict[str, Any] | None, int], str]) -> Verdict:
     """Exercise 08.1: (headers, max_retries) -> "retry" or "dead-letter", from the x-retry-count header."""
     for headers, max_retries, expected in RETRY_CASES:
         ok, got = attempt(answer, headers, max_retries,
                           hint=f"read headers.get({RETRY_HEADER!r}, 0) (headers may be None) and compare it")
         if not ok:
-            return False
+            return Verdict(False)
         if got != expected:
             return failed(f"headers {headers} with max_retries={max_retries}", expected, got)
     return passed(f"retries stop after max_retries in all {len(RETRY_CASES)} cases")
@@ -183,12 +183,12 @@ LEDGER_MESSAGES: tuple[dict[str, Any], ...] = (
 LEDGER_EXPECTED = {"ACC-001": Decimal("70.00"), "ACC-002": Decimal("10.00"), "ACC-003": Decimal("0.10")}
 
 
-def check_idempotent_ledger(answer: Callable[[list[dict[str, Any]]], Mapping[str, Decimal]]) -> bool:
+def check_idempotent_ledger(answer: Callable[[list[dict[str, Any]]], Mapping[str, Decimal]]) -> Verdict:
     """Exercise 08.2: balances from at-least-once deliveries, each event_id applied exactly once."""
     ok, got = attempt(answer, [dict(m) for m in LEDGER_MESSAGES],
                       hint="keep a set of event_ids already applied; skip a message whose id is in it")
     if not ok:
-        return False
+        return Verdict(False)
     if not isinstance(got, Mapping):
         return failed("return a dict {account_id: Decimal balance}", LEDGER_EXPECTED, got)
     normalised = {key: Decimal(str(value)) for key, value in got.items()}
