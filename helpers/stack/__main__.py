@@ -3,6 +3,7 @@
     python -m helpers.stack up       reuse running brokers; else docker compose; else native
     python -m helpers.stack down     stop only what `up` started
     python -m helpers.stack status   each broker, its address, how it was started, a live round trip
+    python -m helpers.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
 
 COURSE_STACK=native|compose forces one way of starting (default: auto).
 """
@@ -144,9 +145,15 @@ def status(settings: config.Settings) -> int:
     return 0 if all_ok else 1
 
 
+def fetch(settings: config.Settings) -> int:
+    """Resolve native Kafka's jars into the cache so a later `up` downloads nothing."""
+    print(f"kafka     jars in {native_kafka.resolve_jars(settings)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    """Dispatch up|down|status."""
-    commands = {"up": up, "down": down, "status": status}
+    """Dispatch up|down|status|fetch."""
+    commands = {"up": up, "down": down, "status": status, "fetch": fetch}
     if len(argv) != 1 or argv[0] not in commands:
         print(__doc__)
         return 2
