@@ -50,6 +50,10 @@ def bars(values: Mapping[str, float], *, title: str, ylabel: str = "", xlabel: s
     heights = [float(values[label]) for label in labels]
     drawn = ax.bar(labels, heights, color=[PALETTE[i % len(PALETTE)] for i in range(len(labels))])
     ax.bar_label(drawn, labels=[fmt.format(h) for h in heights], padding=2, fontsize="small")
+    if max((len(label) for label in labels), default=0) > 10:
+        ax.tick_params(axis="x", labelrotation=20)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
     if log:
         ax.set_yscale("log")
     ax.set_title(title)
