@@ -107,6 +107,16 @@ def depth(channel: BlockingChannel, queue: str) -> int:
     return channel.queue_declare(queue, passive=True).method.message_count
 
 
+def wait_for_depth(channel: BlockingChannel, queue: str, expected: int, timeout_s: float = 5.0) -> int:
+    """Poll a queue's depth until it equals `expected` (e.g. after a consumer died); TimeoutError if never."""
+    deadline = time.monotonic() + timeout_s
+    while (current := depth(channel, queue)) != expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{queue} holds {current} messages, not {expected}, after {timeout_s:g} s")
+        channel.connection.sleep(0.05)
+    return current
+
+
 def queue_depths(channel: BlockingChannel, queues: Sequence[str]) -> pd.DataFrame:
     """Ready messages and consumers of existing queues, one row each (passive declares)."""
     rows = []

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from helpers import banking
 from helpers.exercises import rabbitmq as ex
 
 
@@ -69,15 +70,21 @@ def test_headers_binding(capsys):
 
 
 def test_retry_decision(capsys):
-    def reference(headers, max_retries):
-        return "retry" if (headers or {}).get(ex.RETRY_HEADER, 0) < max_retries else "dead-letter"
+    permanent = (banking.MalformedEvent, banking.DomainError)
+
+    def reference(error, retries, max_retries):
+        if isinstance(error, permanent) or retries >= max_retries:
+            return "dead-letter"
+        return "retry"
 
     assert ex.check_retry_decision(reference)
     assert "✅" in capsys.readouterr().out
 
-    off_by_one = lambda h, m: "retry" if (h or {}).get(ex.RETRY_HEADER, 0) <= m else "dead-letter"  # noqa: E731
+    retries_everything = lambda e, r, m: "retry" if r < m else "dead-letter"  # noqa: E731
+    off_by_one = lambda e, r, m: "dead-letter" if isinstance(e, permanent) or r > m else "retry"  # noqa: E731
+    assert not ex.check_retry_decision(retries_everything)
     assert not ex.check_retry_decision(off_by_one)
-    assert not ex.check_retry_decision(lambda h, m: "retry" if h[ex.RETRY_HEADER] < m else "dead-letter")
+    assert not ex.check_retry_decision(lambda e, r, m: "dead-letter" if isinstance(e, permanent) else "retry")
     assert "❌" in capsys.readouterr().out
 
     assert not ex.check_retry_decision(stub)

@@ -153,7 +153,9 @@ def test_unacked_messages_come_back_redelivered(channel):
     crashing.basic_qos(prefetch_count=2)
     taken = rabbit_io.drain(crashing, queue, max_messages=2, ack=False)
     assert [(m.body, m.method.redelivered) for m in taken] == [(b"0", False), (b"1", False)]
+    assert rabbit_io.depth(channel, queue) == 1  # two are held, unacked, by the doomed consumer
     crashing.connection.close()  # dies without acking
+    assert rabbit_io.wait_for_depth(channel, queue, 3, timeout_s=5) == 3  # both back in the queue
 
     again = rabbit_io.drain(channel, queue, max_messages=10, inactivity_timeout_s=0.5)
     assert sorted((m.body, m.method.redelivered) for m in again) == [(b"0", True), (b"1", True), (b"2", False)]
@@ -184,6 +186,14 @@ def test_unroutable_mandatory_publish_is_reported(channel):
     channel.confirm_delivery()
     with pytest.raises(pika.exceptions.UnroutableError):
         channel.basic_publish("", f"{PREFIX}no-such-queue", b"lost?", mandatory=True)
+
+
+def test_wait_for_depth_gives_up_after_its_timeout(channel):
+    (queue,) = declare_queues(channel, ["a"])
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="holds 0 messages, not 1"):
+        rabbit_io.wait_for_depth(channel, queue, 1, timeout_s=0.3)
+    assert time.monotonic() - started < 2
 
 
 def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
