@@ -18,6 +18,7 @@ client factory first checks that Kafka answers and raises `probe.BrokerUnavailab
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -107,12 +108,13 @@ def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | Non
     return dict(sorted(described.items()))
 
 
-def delete_topics(names: Iterable[str]) -> list[str]:
-    """Delete the named topics that exist; return the ones deleted, sorted."""
+def delete_topics(names: Iterable[str], timeout_s: float = RESET_TIMEOUT_S) -> list[str]:
+    """Delete the named topics that exist and wait until they are gone; return them, sorted."""
     with admin() as client:
         existing = sorted(set(client.list_topics()) & set(names))
         if existing:
             client.delete_topics(existing, timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
+            _until(lambda: not set(client.list_topics()) & set(existing), timeout_s, f"deleting {existing}")
     return existing
 
 
@@ -148,7 +150,7 @@ def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list
 
 
 def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float = 30.0) -> dict[str, list[int]]:
-    """Poll the members of one group in turn until together they own all partitions; return who owns what.
+    """Poll the members of one group until they share all partitions out; return who owns what.
 
     Forming a group takes a few polls, and a poll may fetch records. So that settling consumes nothing,
     each member is then rewound to its group's committed offsets (or to its reset policy where none).
@@ -158,10 +160,13 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
         raise ValueError("settle() needs consumers created with enable_auto_commit=False")
 
     def settled() -> bool:
-        for member in consumers:
-            member.poll(timeout_ms=100)
+        # Members poll at the same time, as separate services would: a join completes only when every
+        # member has rejoined, so polling them one after another can keep the group rebalancing.
+        with ThreadPoolExecutor(max_workers=len(consumers)) as pool:
+            list(pool.map(lambda member: member.poll(timeout_ms=200), consumers))
         owned = [tp for member in consumers for tp in member.assignment()]
-        return all(member.assignment() for member in consumers) and len(owned) == len(set(owned)) == partitions
+        owners = sum(1 for member in consumers if member.assignment())
+        return owners == min(len(consumers), partitions) and len(owned) == len(set(owned)) == partitions
 
     _until(settled, timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions", interval_s=0)
     for member in consumers:
