@@ -54,12 +54,10 @@ def parameters(settings: config.Settings | None = None) -> pika.URLParameters:
 def connect(settings: config.Settings | None = None) -> pika.BlockingConnection:
     """A blocking connection to the course broker, or BrokerUnavailable within seconds."""
     settings = probe.require_rabbitmq(settings)
-    address = f"{settings.rabbitmq_host}:{settings.rabbitmq_port}"
     try:
         return pika.BlockingConnection(parameters(settings))
     except pika.exceptions.AMQPConnectionError as error:
-        reason = f"the AMQP handshake failed: {type(error).__name__} {error}".strip()
-        raise probe.BrokerUnavailable("RabbitMQ", address, reason) from None
+        raise probe.rabbitmq_refusal(error, settings) from None
 
 
 def open_channel(settings: config.Settings | None = None) -> BlockingChannel:

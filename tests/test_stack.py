@@ -26,21 +26,6 @@ def stack(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
                           env={**os.environ, **env}, cwd=config.PROJECT_ROOT, timeout=300, check=False)
 
 
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses of TCP sockets listening on a port, read from /proc/net/tcp{,6}."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, port_hex = local.rsplit(":", 1)
-            if state == "0A" and int(port_hex, 16) == port:
-                found.add(address)
-    return found
-
-
-LOOPBACK = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
-
-
 @pytest.fixture(scope="module")
 def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], str]]:
     """A second, native course stack on spare ports with its own state folder."""
@@ -77,8 +62,8 @@ def test_second_up_reuses_what_is_running(native_stack: tuple[dict[str, str], st
 
 @pytest.mark.parametrize("port", [19092, 19093, 15673, 25673])
 def test_native_brokers_listen_on_loopback_only(native_stack: tuple[dict[str, str], str], port: int) -> None:
-    addresses = listening_addresses(port)
-    assert addresses and addresses <= LOOPBACK, addresses
+    addresses = probe.listening_addresses(port)
+    assert addresses and addresses <= probe.LOOPBACK_ADDRESSES, addresses
 
 
 def test_native_kafka_runs_the_pinned_release_with_a_capped_heap(native_stack: tuple[dict[str, str], str]) -> None:

@@ -6,10 +6,13 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from helpers import config
 
 FIX_COMMAND = "make up"
+RABBITMQ_URL_FIX = f"export RABBITMQ_URL={config.DEFAULT_RABBITMQ_URL} (the local default)"
 
 
 class BrokerUnavailable(ConnectionError):
@@ -21,6 +24,14 @@ class BrokerUnavailable(ConnectionError):
             f"{broker} is not reachable at {address} ({reason}). "
             f"Start the brokers with `{fix}`, then `make status` to check."
         )
+
+
+class BrokerRefused(BrokerUnavailable):
+    """A broker answers but refuses the login or the virtual host named in the settings."""
+
+    def __init__(self, broker: str, address: str, reason: str, fix: str) -> None:
+        self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
+        ConnectionError.__init__(self, f"{broker} at {address} is running but {reason}. Fix: {fix}.")
 
 
 @dataclass(frozen=True)
@@ -68,13 +79,77 @@ def require_kafka(settings: config.Settings | None = None) -> config.Settings:
 
 
 def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings:
-    """Fail fast with BrokerUnavailable unless RabbitMQ accepts connections; return the settings."""
+    """Fail fast with BrokerUnavailable unless RabbitMQ accepts the URL's login; return the settings."""
     settings = settings or config.load()
-    host, port = settings.rabbitmq_host, settings.rabbitmq_port
+    try:
+        scheme = urlsplit(settings.rabbitmq_url).scheme
+        if scheme not in ("amqp", "amqps"):
+            raise ValueError(f"RABBITMQ_URL must start with amqp://, got {scheme + '://' if scheme else 'no scheme'}")
+        host, port = settings.rabbitmq_host, settings.rabbitmq_port
+    except ValueError as error:
+        raise BrokerUnavailable("RabbitMQ", redact(settings.rabbitmq_url), f"bad RABBITMQ_URL: {error}",
+                                RABBITMQ_URL_FIX) from None
     reason = _refusal(host, port, settings.connect_timeout_s)
     if reason:
         raise BrokerUnavailable("RabbitMQ", f"{host}:{port}", reason)
+    _rabbitmq_login(settings)
     return settings
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***, safe to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def rabbitmq_refusal(error: Exception, settings: config.Settings) -> BrokerUnavailable:
+    """The course's error for a failed AMQP connection: refused login, unknown vhost, or no handshake."""
+    import pika.exceptions
+
+    address = f"{settings.rabbitmq_host}:{settings.rabbitmq_port}"
+    user = urlsplit(settings.rabbitmq_url).username or "guest"
+    if isinstance(error, pika.exceptions.ProbableAuthenticationError):
+        return BrokerRefused("RabbitMQ", address, f"RabbitMQ refused the credentials in RABBITMQ_URL (user {user!r})",
+                             f"put the right user and password in RABBITMQ_URL, e.g. {RABBITMQ_URL_FIX}")
+    if isinstance(error, pika.exceptions.ProbableAccessDeniedError):
+        vhost = urlsplit(settings.rabbitmq_url).path.lstrip("/") or "/"
+        return BrokerRefused("RabbitMQ", address,
+                             f"RabbitMQ refused access to the virtual host {vhost!r} in RABBITMQ_URL for user {user!r}",
+                             f"use an existing virtual host (%2F is the default one), e.g. {RABBITMQ_URL_FIX}")
+    return BrokerUnavailable("RabbitMQ", address, f"the AMQP handshake failed: {type(error).__name__} {error}".strip())
+
+
+def _rabbitmq_login(settings: config.Settings) -> None:
+    """Open and close one AMQP connection, so a refused login or vhost fails here, clearly."""
+    import pika
+    import pika.exceptions
+
+    parameters = pika.URLParameters(settings.rabbitmq_url)
+    parameters.socket_timeout = parameters.stack_timeout = settings.connect_timeout_s
+    parameters.blocked_connection_timeout = settings.connect_timeout_s
+    parameters.connection_attempts, parameters.heartbeat = 1, 0
+    try:
+        pika.BlockingConnection(parameters).close()
+    except pika.exceptions.AMQPConnectionError as error:
+        raise rabbitmq_refusal(error, settings) from None
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses (hex, as /proc shows them) of TCP sockets listening on a port (Linux)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.rsplit(":", 1)
+            if state == "0A" and int(port_hex, 16) == port:
+                found.add(address)
+    return found
+
+
+#: 127.0.0.1 in /proc/net/tcp, as an IPv4-mapped IPv6 address, and ::1.
+LOOPBACK_ADDRESSES = frozenset({"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"})
 
 
 def kafka_round_trip(settings: config.Settings | None = None) -> RoundTrip:
