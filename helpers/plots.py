@@ -64,24 +64,33 @@ def bars(values: Mapping[str, float], *, title: str, ylabel: str = "", xlabel: s
     return ax
 
 
+def _edge_points(a: tuple[float, float], b: tuple[float, float], half_w: float,
+                 half_h: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the straight line between two box centres leaves the first box and enters the second."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    scale = min(half_w / abs(dx) if dx else float("inf"), half_h / abs(dy) if dy else float("inf"))
+    return (a[0] + dx * scale, a[1] + dy * scale), (b[0] - dx * scale, b[1] - dy * scale)
+
+
 def flow_diagram(boxes: Mapping[str, tuple[float, float]], arrows: Sequence[tuple[str, str, str]], *,
                  colors: Mapping[str, str] | None = None, title: str = "", size: tuple[float, float] = (11, 5),
-                 ax: Axes | None = None) -> Axes:
+                 box: tuple[float, float] = (1.5, 0.6), ax: Axes | None = None) -> Axes:
     """Named boxes at (x, y) in a 0..10 x 0..6 canvas, joined by labelled arrows (source, target, label)."""
     ax = _axes(ax, size)
     colors = colors or {}
-    width, height = 1.7, 0.7
+    width, height = box
     for name, (x, y) in boxes.items():
         ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                     boxstyle="round,pad=0.05", facecolor=colors.get(name, "#e8eef2"),
                                     edgecolor="#3d405b"))
         ax.text(x, y, name, ha="center", va="center", fontsize=9, wrap=True)
     for source, target, label in arrows:
-        (x1, y1), (x2, y2) = boxes[source], boxes[target]
-        ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=14,
-                                     color="#3d405b", shrinkA=32, shrinkB=32, linewidth=1.2))
+        start, end = _edge_points(boxes[source], boxes[target], width / 2 + 0.08, height / 2 + 0.08)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color="#3d405b",
+                                     shrinkA=0, shrinkB=0, linewidth=1.2))
         if label:
-            ax.text((x1 + x2) / 2, (y1 + y2) / 2 + 0.18, label, ha="center", fontsize=8, color="#555")
+            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.12, label, ha="center",
+                    fontsize=8, color="#555", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6)
     ax.axis("off")
