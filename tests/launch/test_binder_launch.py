@@ -1,0 +1,186 @@
+"""Launch the course as Binder would: a non-root user, a fresh copy, postBuild, then start + notebook 00.
+
+repo2docker builds an environment from binder/environment.yml, runs binder/postBuild as the notebook user,
+and at every launch runs `binder/start <server command>`. Here the server command is notebook 00 under strict
+nbval, on ports of its own so that the brokers are really started by `start`. Run with `make test-launch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import config
+from helpers.stack import probe
+
+USER = os.environ.get("COURSE_CI_USER", "course-ci")
+PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:39092", "KAFKA_CONTROLLER_PORT": "39093",
+         "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:36672/%2F", "RABBITMQ_DIST_PORT": "46672"}
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
+         "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
+READY_LINE = re.compile(r"binder/start: both brokers ready, ([\d.]+) s after launch")
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """Runs commands in the fresh copy as the launch user, with a clean environment like Binder's."""
+
+    repo: Path
+    env: dict[str, str]
+    as_root: bool
+
+    def run(self, *command: str, timeout_s: float, extra: dict[str, str] | None = None) -> tuple[int, str]:
+        """Run one command (bounded; its whole process group is killed on timeout); return code and output."""
+        env = [f"{key}={value}" for key, value in {**self.env, **(extra or {})}.items()]
+        prefix = ["runuser", "-u", USER, "--"] if self.as_root else []
+        child = subprocess.Popen([*prefix, "env", "-i", *env, *command], cwd=self.repo, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            output, _ = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            output, _ = child.communicate()
+            return -1, f"{output}\n(timed out after {timeout_s:.0f} s: {' '.join(command)})"
+        return child.returncode, output
+
+
+def launch_account() -> tuple[pwd.struct_passwd, bool]:
+    """The unprivileged account to launch as: USER when we are root, else ourselves."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid()), False
+    try:
+        return pwd.getpwnam(USER), True
+    except KeyError:
+        pytest.fail(f"no user {USER!r}: create it with `useradd --system --create-home {USER}` (.ci/run does)")
+
+
+def copy_tracked_files(destination: Path) -> None:
+    """Copy the repository's tracked files (as they are in the working tree), like a fresh clone."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=config.PROJECT_ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = config.PROJECT_ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+
+
+def binder_requirements(repo: Path) -> list[str]:
+    """The pip requirements repo2docker would install from binder/environment.yml."""
+    environment = yaml.safe_load((repo / "binder" / "environment.yml").read_text())
+    return next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+
+
+def build_environment(launcher: Launcher, workdir: Path, home: Path) -> None:
+    """A venv from binder/environment.yml, installed offline from a wheelhouse kept in the user's cache."""
+    python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")
+    assert python, "a system python3 (3.11+) readable by the launch user is needed"
+    requirements = workdir / "requirements.txt"
+    requirements.write_text("\n".join(binder_requirements(launcher.repo)) + "\n")
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    wheelhouse = home / ".cache" / "course-launch" / f"wheels-{digest}"
+    steps = [[python, "-m", "venv", str(workdir / "env")]]
+    if not (wheelhouse / ".complete").exists():
+        steps.append(["pip", "wheel", "--quiet", "--prefer-binary", "-w", str(wheelhouse), "-r", str(requirements)])
+        steps.append(["touch", str(wheelhouse / ".complete")])
+    steps.append(["pip", "install", "--quiet", "--no-index", "--find-links", str(wheelhouse), "-r", str(requirements)])
+    for step in steps:
+        code, output = launcher.run(*step, timeout_s=900)
+        assert code == 0, f"{' '.join(step)} failed:\n{output[-3000:]}"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the launch produced."""
+
+    launcher: Launcher
+    post_build: str
+    code: int
+    output: str
+    seconds_to_exec: float
+
+
+@pytest.fixture(scope="module")
+def launch() -> Iterator[Launch]:
+    """postBuild, then `binder/start` + notebook 00 under nbval, then `helpers.stack down` (even on failure)."""
+    busy = [port for port in (39092, 39093, 36672, 46672) if probe.port_open("127.0.0.1", port, 0.5)]
+    assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
+    account, as_root = launch_account()
+    workdir = Path(tempfile.mkdtemp(prefix="course-launch-"))
+    repo = workdir / "repo"
+    copy_tracked_files(repo)
+    if as_root:
+        subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(workdir)], check=True)
+    env = {"HOME": account.pw_dir, "USER": account.pw_name, "LANG": "C.UTF-8", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "PATH": f"{workdir / 'env' / 'bin'}:/usr/local/bin:/usr/bin:/bin", **PORTS}
+    launcher = Launcher(repo, env, as_root)
+    try:
+        build_environment(launcher, workdir, Path(account.pw_dir))
+        code, post_build = launcher.run("binder/postBuild", timeout_s=900)
+        assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
+        mark = workdir / "exec.mark"
+        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
+                 "notebooks/00_start_here.ipynb"
+        invoked = time.time()
+        code, output = launcher.run("binder/start", "bash", "-c", server, timeout_s=600)
+        seconds_to_exec = float(mark.read_text()) - invoked if mark.exists() else float("nan")
+        yield Launch(launcher, post_build, code, output, seconds_to_exec)
+    finally:
+        _, stopped = launcher.run("python", "-m", "helpers.stack", "down", timeout_s=120)
+        print(f"\nhelpers.stack down (as {account.pw_name}):\n{stopped}")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_post_build_fetched_the_kafka_jars(launch: Launch) -> None:
+    jars = config.pinned_versions()["KAFKA_VERSION"]
+    assert (launch.launcher.repo / ".stack" / "cache" / f"kafka-{jars}" / ".complete").exists(), launch.post_build
+
+
+def test_start_brought_both_brokers_up_and_handed_over(launch: Launch) -> None:
+    found = READY_LINE.search(launch.output)
+    assert found, launch.output[-4000:]
+    print(f"\nbinder/start → both brokers ready: {found.group(1)} s "
+          f"(server command started {launch.seconds_to_exec:.1f} s after `binder/start` was invoked)")
+
+
+def test_notebook_00_passed_under_strict_nbval(launch: Launch) -> None:
+    assert launch.code == 0, launch.output[-4000:]
+    assert re.search(r"\b\d+ passed\b", launch.output) and " failed" not in launch.output, launch.output[-4000:]
+
+
+def test_start_logged_that_it_started_both_brokers_natively(launch: Launch) -> None:
+    log = (launch.launcher.repo / ".stack" / "launch.log").read_text()
+    assert "kafka     127.0.0.1:39092        started (native)" in log, log
+    assert "rabbitmq  127.0.0.1:36672        started (native)" in log, log
+    state = json.loads((launch.launcher.repo / ".stack" / "state.json").read_text())
+    assert state == {"kafka": "native", "rabbitmq": "native"}
+
+
+def test_status_says_native_and_both_answer(launch: Launch) -> None:
+    code, output = launch.launcher.run("python", "-m", "helpers.stack", "status", timeout_s=60)
+    assert code == 0, output
+    lines = {line.split()[0]: line for line in output.splitlines()[1:] if line.strip()}
+    assert "native" in lines["kafka"] and "ok, produce + consume" in lines["kafka"], output
+    assert "native" in lines["rabbitmq"] and "ok, publish + consume + ack" in lines["rabbitmq"], output
+
+
+def test_the_brokers_run_as_the_launch_user(launch: Launch) -> None:
+    uid = os.stat(launch.launcher.repo).st_uid
+    for pid_file in ("kafka/kafka.pid", "rabbitmq/rabbitmq.pid"):
+        pid = int((launch.launcher.repo / ".stack" / pid_file).read_text())
+        owner = os.stat(f"/proc/{pid}").st_uid
+        assert owner == uid != 0, f"{pid_file}: pid {pid} runs as uid {owner}, expected {uid}"
