@@ -51,3 +51,17 @@ execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh
 
 clean: down  ## remove the brokers' local state and the course data
 	rm -rf .stack .data results
+
+# Launching elsewhere: Binder's way (non-root, fresh copy, binder/postBuild + binder/start) and a real browser.
+.PHONY: test-launch test-browser
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+$(BROWSER_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[browser]"
+	touch $(BROWSER_STAMP)
+
+test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, postBuild, start + notebook 00 (own ports)
+	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_binder_launch.py
+
+test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless Chromium; screenshot in results/browser/
+	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_browser.py
