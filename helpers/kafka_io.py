@@ -54,12 +54,13 @@ def _connection(**overrides: Any) -> dict[str, Any]:
 
 def admin(**overrides: Any) -> KafkaAdminClient:
     """A KafkaAdminClient for the course's broker (fails fast when Kafka is down)."""
-    return KafkaAdminClient(**_connection(request_timeout_ms=REQUEST_TIMEOUT_MS, **overrides))
+    return KafkaAdminClient(**_connection(**{"request_timeout_ms": REQUEST_TIMEOUT_MS, **overrides}))
 
 
 def producer(**overrides: Any) -> KafkaProducer:
     """A KafkaProducer for the course's broker (bytes in, bytes out; fails fast when Kafka is down)."""
-    return KafkaProducer(**_connection(max_block_ms=10_000, request_timeout_ms=REQUEST_TIMEOUT_MS, **overrides))
+    defaults = {"max_block_ms": 10_000, "request_timeout_ms": REQUEST_TIMEOUT_MS}
+    return KafkaProducer(**_connection(**{**defaults, **overrides}))
 
 
 def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:

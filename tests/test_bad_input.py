@@ -349,3 +349,11 @@ def test_redact_hides_the_password_only() -> None:
 def test_the_configured_brokers_still_answer_after_all_of_this() -> None:
     assert probe.require_rabbitmq().rabbitmq_url == config.load().rabbitmq_url
     assert probe.kafka_round_trip().ok and probe.rabbitmq_round_trip().ok
+
+
+def test_kafka_client_factories_let_the_caller_override_their_defaults() -> None:
+    # A learner (or a fault test) tuning a default timeout used to get "got multiple values for keyword argument".
+    with kafka_io.producer(max_block_ms=20_000, request_timeout_ms=15_000) as producer:
+        assert (producer.config["max_block_ms"], producer.config["request_timeout_ms"]) == (20_000, 15_000)
+    with kafka_io.admin(request_timeout_ms=15_000) as client:
+        assert client.config["request_timeout_ms"] == 15_000
