@@ -18,8 +18,8 @@ client factory first checks that Kafka answers and raises `probe.BrokerUnavailab
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -159,6 +159,9 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
     """
     if any(member.config["enable_auto_commit"] for member in consumers):
         raise ValueError("settle() needs consumers created with enable_auto_commit=False")
+    for member in consumers:  # know the topics' partitions before joining, or the first assignment is empty
+        for topic in member.subscription() or ():
+            member.partitions_for_topic(topic)
 
     def settled() -> bool:
         # Members poll at the same time, as separate services would: a join completes only when every
