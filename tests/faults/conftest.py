@@ -1,0 +1,133 @@
+"""Fault injection against real brokers: a native course stack of its own on spare ports, killed on purpose.
+
+Not part of `pytest tests` (slow, kills brokers): run it with `make test-faults`, i.e. `pytest tests/faults`.
+The stack lives in a temporary state folder and is always brought down at the end; the course's default
+brokers are never touched. Ports: FAULTS_KAFKA_PORT (49092), FAULTS_KAFKA_CONTROLLER_PORT (49093),
+FAULTS_RABBITMQ_PORT (37672), FAULTS_RABBITMQ_DIST_PORT (47672).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from helpers import config
+from helpers.stack import process
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ("fault", "injected", "events in", "processed", "redelivered", "lost", "duplicated")
+
+
+def named_explicitly(pytest_config: pytest.Config) -> bool:
+    """True when a command-line argument points into this folder."""
+    for arg in pytest_config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == HERE or HERE in path.parents:
+            return True
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Ignore this folder unless the command line names it (keeps `pytest tests` fast and harmless)."""
+    if collection_path.name.startswith("test_") and not named_explicitly(config):
+        return True
+    return None
+
+
+@dataclass
+class SpareStack:
+    """A native Kafka + RabbitMQ of this test session, with the means to kill and restart them."""
+
+    env: dict[str, str]
+    state_dir: Path
+    log: list[str] = field(default_factory=list)
+
+    def run(self, command: str) -> str:
+        """`python -m helpers.stack COMMAND` against this stack; its output (raises on failure)."""
+        result = subprocess.run([sys.executable, "-m", "helpers.stack", command], capture_output=True, text=True,
+                                cwd=config.PROJECT_ROOT, env={**os.environ, **self.env}, timeout=600, check=False)
+        self.log.append(result.stdout + result.stderr)
+        if result.returncode != 0:
+            raise RuntimeError(f"helpers.stack {command} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def pid(self, broker: str) -> int:
+        """The live pid of a broker of this stack, from its pid file."""
+        pid_file = {"kafka": self.state_dir / "kafka" / "kafka.pid",
+                    "rabbitmq": self.state_dir / "rabbitmq" / "rabbitmq.pid"}[broker]
+        pid = process.read_pid(pid_file)
+        if pid is None:
+            raise RuntimeError(f"{broker} of the fault stack is not running ({pid_file})")
+        return pid
+
+    def kill(self, broker: str) -> None:
+        """SIGKILL a broker of this stack (a hard stop: no shutdown hooks, no flush) and wait until it is gone."""
+        pid = self.pid(broker)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while process.alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not process.alive(pid), f"{broker} pid {pid} survived SIGKILL"
+
+
+@pytest.fixture(scope="session")
+def spare_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpareStack]:
+    """Bring up a native stack on spare ports, point this process's settings at it, always bring it down."""
+    state_dir = tmp_path_factory.mktemp("fault-stack")
+    getenv = os.environ.get
+    env = {
+        "COURSE_STACK": "native",
+        "COURSE_STATE_DIR": str(state_dir),
+        "COURSE_DATA_DIR": str(tmp_path_factory.mktemp("fault-data")),
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{getenv('FAULTS_KAFKA_PORT', '49092')}",
+        "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "49093"),
+        "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '37672')}/%2F",
+        "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "47672"),
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    stack = SpareStack(env, state_dir)
+    os.environ.update(env)
+    try:
+        stack.run("up")
+        yield stack
+    finally:
+        try:
+            stack.run("down")
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def fault_table(request: pytest.FixtureRequest) -> list[dict[str, object]]:
+    """Rows of the fault table, printed at the end of the run."""
+    rows: list[dict[str, object]] = []
+    request.config.stash[TABLE_KEY] = rows
+    return rows
+
+
+TABLE_KEY = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Print one row per injected fault: injected N times, events in / processed / redelivered / lost / duplicated."""
+    rows = config.stash.get(TABLE_KEY, [])
+    if not rows:
+        return
+    widths = [max(len(str(row.get(column, ""))) for row in [dict(zip(COLUMNS, COLUMNS, strict=True)), *rows])
+              for column in COLUMNS]
+    terminalreporter.section("fault table")
+    for row in [dict(zip(COLUMNS, COLUMNS, strict=True)), *rows]:
+        terminalreporter.write_line("  ".join(str(row.get(c, "")).rjust(w) if i else str(row.get(c, "")).ljust(w)
+                                              for i, (c, w) in enumerate(zip(COLUMNS, widths, strict=True))))
