@@ -8,7 +8,7 @@ NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-sta
          --nbval-sanitize-with notebooks/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -45,6 +45,12 @@ test-notebooks: up  ## every notebook under strict nbval
 
 test: lint up  ## lint, helpers' tests, then every notebook under strict nbval
 	$(PY) -m pytest tests $(NBVAL) $(NOTEBOOKS)
+
+test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
+	$(PY) -m pytest tests/faults
+
+test-rerun: up  ## every notebook under strict nbval twice on the same brokers, then again after down + up
+	$(PY) tests/rerun.py
 
 execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m helpers.notebooks execute $(or $(NB),$(NOTEBOOKS))
