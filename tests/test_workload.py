@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -112,10 +111,5 @@ def test_small_and_large_workloads():
     assert workload.generate(accounts=1, days=1, seed=1)[0].account_id == "ACC-001"
     for seed in range(30):  # tiny histories: fraud may fall before an opening, and is then declined
         assert workload.generate(accounts=1 + seed % 3, days=1 + seed % 4, seed=seed)
-    best = float("inf")
-    for _ in range(3):  # best of three: about 0.6 s on an idle 2-core machine; the bound allows for load
-        began = time.perf_counter()
-        events = workload.generate(accounts=80, days=90, seed=7)
-        best = min(best, time.perf_counter() - began)
-    assert len(events) > 10_000
-    assert best < 1.5, f"generating {len(events):,} events took {best:.2f} s"
+    # Large enough for the benchmarks and fault tests (speed is measured by `make bench`, not asserted here).
+    assert len(workload.generate(accounts=80, days=90, seed=7)) > 10_000
