@@ -55,6 +55,10 @@ test-rerun: up  ## every notebook under strict nbval twice on the same brokers, 
 execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m helpers.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
+bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m helpers.bench
+
 clean: down  ## remove the brokers' local state and the course data
 	rm -rf .stack .data results
 
