@@ -28,8 +28,10 @@ from helpers import config
 from helpers.stack import probe
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
-PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:39092", "KAFKA_CONTROLLER_PORT": "39093",
-         "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:36672/%2F", "RABBITMQ_DIST_PORT": "46672"}
+# Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
+PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": "31093",
+         "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:31672/%2F", "RABBITMQ_DIST_PORT": "31673"}
+KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
          "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 READY_LINE = re.compile(r"binder/start: both brokers ready, ([\d.]+) s after launch")
@@ -117,8 +119,6 @@ class Launch:
 @pytest.fixture(scope="module")
 def launch() -> Iterator[Launch]:
     """postBuild, then `binder/start` + notebook 00 under nbval, then `helpers.stack down` (even on failure)."""
-    busy = [port for port in (39092, 39093, 36672, 46672) if probe.port_open("127.0.0.1", port, 0.5)]
-    assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
     account, as_root = launch_account()
     workdir = Path(tempfile.mkdtemp(prefix="course-launch-"))
     repo = workdir / "repo"
@@ -132,6 +132,8 @@ def launch() -> Iterator[Launch]:
         build_environment(launcher, workdir, Path(account.pw_dir))
         code, post_build = launcher.run("binder/postBuild", timeout_s=900)
         assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
+        busy = [port for port in (31092, 31093, 31672, 31673) if probe.port_open("127.0.0.1", port, 0.5)]
+        assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
         server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
                  "notebooks/00_start_here.ipynb"
@@ -142,7 +144,18 @@ def launch() -> Iterator[Launch]:
     finally:
         _, stopped = launcher.run("python", "-m", "helpers.stack", "down", timeout_s=120)
         print(f"\nhelpers.stack down (as {account.pw_name}):\n{stopped}")
+        keep_logs(repo / ".stack")
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def keep_logs(state: Path) -> None:
+    """Copy the launch's and the brokers' logs to results/launch/ before the fresh copy is removed."""
+    shutil.rmtree(KEPT_LOGS, ignore_errors=True)
+    for log in [state / "launch.log", *state.glob("*/logs/*.log")]:
+        if log.is_file():
+            target = KEPT_LOGS / log.relative_to(state)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log, target)
 
 
 def test_post_build_fetched_the_kafka_jars(launch: Launch) -> None:
@@ -164,8 +177,8 @@ def test_notebook_00_passed_under_strict_nbval(launch: Launch) -> None:
 
 def test_start_logged_that_it_started_both_brokers_natively(launch: Launch) -> None:
     log = (launch.launcher.repo / ".stack" / "launch.log").read_text()
-    assert "kafka     127.0.0.1:39092        started (native)" in log, log
-    assert "rabbitmq  127.0.0.1:36672        started (native)" in log, log
+    assert "kafka     127.0.0.1:31092        started (native)" in log, log
+    assert "rabbitmq  127.0.0.1:31672        started (native)" in log, log
     state = json.loads((launch.launcher.repo / ".stack" / "state.json").read_text())
     assert state == {"kafka": "native", "rabbitmq": "native"}
 
