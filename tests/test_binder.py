@@ -7,6 +7,7 @@ run by `make test-launch`; these checks are cheap and run with every `make test`
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -83,3 +84,8 @@ def test_start_goes_on_when_brokers_hang_past_the_bound(tmp_path: Path) -> None:
     finally:
         if pid_file.exists():
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def test_start_hands_over_before_jupyterhub_gives_up() -> None:
+    found = re.search(r'COURSE_LAUNCH_TIMEOUT_S:-(\d+)', (BINDER / "start").read_text())
+    assert found and int(found.group(1)) <= 25, "JupyterHub waits about 30 s for a started server to answer"

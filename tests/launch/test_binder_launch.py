@@ -138,7 +138,9 @@ def launch() -> Iterator[Launch]:
         server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
                  "notebooks/00_start_here.ipynb"
         invoked = time.time()
-        code, output = launcher.run("binder/start", "bash", "-c", server, timeout_s=600)
+        # start's own bound is short (Binder's hub waits ~30 s); here it waits until both brokers answer
+        code, output = launcher.run("binder/start", "bash", "-c", server, timeout_s=600,
+                                    extra={"COURSE_LAUNCH_TIMEOUT_S": "240"})
         seconds_to_exec = float(mark.read_text()) - invoked if mark.exists() else float("nan")
         yield Launch(launcher, post_build, code, output, seconds_to_exec)
     finally:
