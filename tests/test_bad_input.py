@@ -274,6 +274,7 @@ KAFKA_CASES = [
     ("127.0.0.1:1", "Kafka is not reachable at 127.0.0.1:1"),
     ("kafka-without-port", "expected an address like 127.0.0.1:9092"),
     ("127.0.0.1:not-a-port", "expected an address like 127.0.0.1:9092"),
+    ("", "expected an address like 127.0.0.1:9092, got ''"),
 ]
 
 
@@ -307,6 +308,7 @@ RABBIT_CASES = [
     (lambda: rabbitmq_url(port="not-a-port"), "bad RABBITMQ_URL", "export RABBITMQ_URL="),
     (lambda: "http://guest:guest@127.0.0.1:5672/", "must start with amqp://, got http://", "export RABBITMQ_URL="),
     (lambda: "127.0.0.1:5672", "must start with amqp://", "export RABBITMQ_URL="),
+    (lambda: "", "must start with amqp://, got no scheme", "export RABBITMQ_URL="),
     (lambda: rabbitmq_url(vhost="badinput-no-such-vhost"),
      "refused access to the virtual host 'badinput-no-such-vhost'", "%2F is the default one"),
     (lambda: rabbitmq_url(port=str(config.load().kafka_port), host=config.load().kafka_host),
@@ -315,7 +317,7 @@ RABBIT_CASES = [
 
 
 @pytest.mark.parametrize(("url", "text", "fix"), RABBIT_CASES, ids=["unknown-host", "closed-port", "bad-port",
-                                                                    "http-scheme", "no-scheme", "unknown-vhost",
+                                                                    "http-scheme", "no-scheme", "empty", "unknown-vhost",
                                                                     "not-amqp"])
 @pytest.mark.parametrize("entry", ["require_rabbitmq", "connect"])
 def test_wrong_rabbitmq_url_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch, url, text, fix, entry) -> None:
