@@ -88,3 +88,40 @@ def test_write_csv_keeps_raw_numbers(tmp_path) -> None:
     assert [r["case"] for r in read] == ["batched", "RabbitMQ p99"]
     assert float(read[0]["median"]) == 25000.0 and float(read[1]["max"]) == 3.0
     assert read[1]["runs"] == "5" and read[1]["unit"] == "ms"
+
+
+# --- live smoke tests: each measurement runs on the brokers and cleans up (rates are not asserted) ---
+
+def test_rabbit_measurements_confirm_every_message_and_leave_the_queue_empty() -> None:
+    from helpers import rabbit_io
+
+    queue = "bench.test.smoke"
+    channel = rabbit_io.open_channel()
+    rabbit_io.reset(channel, queues=[queue])
+    channel.queue_declare(queue)
+    try:
+        assert bench.rabbit_publish_async_confirms(queue, 120, window=25) > 0
+        assert bench.rabbit_publish(queue, 30, confirm_each=True) > 0
+        assert bench.rabbit_consume(queue, 40, prefetch=10) > 0
+        assert len(bench.rabbit_latency(queue, 5)) == 5
+        assert rabbit_io.depth(channel, queue) == 0
+    finally:
+        rabbit_io.reset(channel, queues=[queue])
+        channel.connection.close()
+
+
+def test_kafka_and_store_measurements_run(tmp_path) -> None:
+    from helpers import kafka_io
+
+    topic = "bench-test-smoke"
+    kafka_io.reset_topics({topic: 1})
+    try:
+        assert bench.kafka_python_produce(topic, 50, flush_each=False, linger_ms=5) > 0
+        assert bench.kafka_python_consume(topic, 50) > 0
+        assert len(bench.kafka_latency(topic, 3)) == 3
+    finally:
+        kafka_io.delete_topics([topic])
+    assert bench.store_appends(tmp_path, 20) > 0
+    assert bench.store_replay(tmp_path, 50) > 0
+    assert bench.es_appends(tmp_path, 10) > 0
+    assert bench.es_replay(tmp_path, 30, snapshot=True) > 0
