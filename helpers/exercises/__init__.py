@@ -4,7 +4,8 @@ A checker takes the learner's answer (usually a function), runs it on known inpu
 clear line: a tick, a "not attempted yet" hint for the stub, or what was expected and what came
 back. It returns a Verdict that is truthy only for a correct answer, so unit tests can feed it wrong
 answers, and that displays nothing in a notebook (the printed line already said it all).
-Checkers live in one module per part of the course: `event_sourcing`, `streams`, `kafka`, `rabbitmq`.
+Checkers live in one module per part of the course: `start`, `event_sourcing`, `streams`, `kafka`,
+`rabbitmq`, `comparison` and `capstone`.
 """
 
 from __future__ import annotations
