@@ -28,8 +28,11 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import OffsetSpec
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
     GroupIdNotFoundError,
     NonEmptyGroupError,
+    NotCoordinatorError,
     TopicAlreadyExistsError,
 )
 
@@ -119,19 +122,28 @@ def delete_topics(names: Iterable[str], timeout_s: float = RESET_TIMEOUT_S) -> l
     return existing
 
 
+#: Group-coordinator errors that pass by themselves (e.g. on a brand-new broker): reset_group waits them out.
+COORDINATOR_NOT_READY = (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError)
+WAIT_FOR = {NonEmptyGroupError.__name__, *(error.__name__ for error in COORDINATOR_NOT_READY)}
+
+
 def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
     """Forget the committed offsets of consumer groups (a group with live members is waited for)."""
     with admin() as client:
         deadline = time.monotonic() + timeout_s
         pending = list(groups)
         while pending:
-            result = client.delete_groups(pending)
+            try:
+                result = client.delete_groups(pending)
+            except COORDINATOR_NOT_READY as error:  # a new broker creates its offsets topic on first use
+                result = {group: type(error).__name__ for group in pending}
             pending = [group for group, outcome in result.items()
                        if outcome not in ("OK", GroupIdNotFoundError.__name__)]
-            if pending and any(result[group] != NonEmptyGroupError.__name__ for group in pending):
+            if pending and any(result[group] not in WAIT_FOR for group in pending):
                 raise RuntimeError(f"Kafka: could not delete consumer groups: {result}")
             if pending and time.monotonic() >= deadline:
-                raise TimeoutError(f"Kafka: groups {pending} still have members after {timeout_s:g} s")
+                why = "still have members" if NonEmptyGroupError.__name__ in result.values() else "have no coordinator"
+                raise TimeoutError(f"Kafka: groups {pending} {why} after {timeout_s:g} s")
             if pending:
                 time.sleep(0.2)
 

@@ -101,6 +101,16 @@ def projection_db(path: Path) -> tuple[set[str], dict[str, str], dict[str, int]]
 # --------------------------------------------------------------------------------------------- Kafka
 
 
+def test_a_brand_new_broker_resets_consumer_groups_without_error(spare_stack, fault_table):
+    # First in this file, so it runs while the fault stack's Kafka has never seen a consumer group: the
+    # broker answers FindCoordinator with COORDINATOR_NOT_AVAILABLE until it has created __consumer_offsets.
+    # Every notebook's Setup calls reset_group; the first one on a fresh machine used to fail right there.
+    started = time.monotonic()
+    kafka_io.reset_group("faults-fresh-a", "faults-fresh-b")
+    assert time.monotonic() - started < 15
+    assert kafka_io.committed_offsets("faults-fresh-a", "faults-none") == {}
+
+
 def test_kafka_consumer_killed_mid_batch_three_times_loses_and_doubles_nothing(spare_stack, fault_table, tmp_path):
     events = history(10_000, prefix="k")
     topic, group = f"faults-projection-{uuid.uuid4().hex[:6]}", "faults-projection"
