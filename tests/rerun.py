@@ -56,6 +56,9 @@ def notebooks() -> list[Path]:
 def summary(text: str) -> str:
     """The most telling line of a failure: the last exception line, else the first line."""
     lines = [line for line in ANSI.sub("", text).splitlines() if line.strip()]
+    if any("Cell outputs differ" in line for line in lines):
+        changed = [line.strip() for line in lines if line.lstrip().startswith(("- ", "+ "))]
+        return ("outputs differ: " + " | ".join(changed[:2]))[:300]
     found = [line.strip() for line in lines if EXCEPTION_LINE.match(line)]
     return (found[-1] if found else lines[0] if lines else "?")[:300]
 
