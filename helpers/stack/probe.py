@@ -22,7 +22,7 @@ class BrokerUnavailable(ConnectionError):
         self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
         super().__init__(
             f"{broker} is not reachable at {address} ({reason}). "
-            f"Start the brokers with `{fix}`, then `make status` to check."
+            f"Start the brokers with `{fix}` (on Binder: `python -m helpers.stack up`), then `make status` to check."
         )
 
 
