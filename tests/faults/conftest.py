@@ -2,8 +2,14 @@
 
 Not part of `pytest tests` (slow, kills brokers): run it with `make test-faults`, i.e. `pytest tests/faults`.
 The stack lives in a temporary state folder and is always brought down at the end; the course's default
-brokers are never touched. Ports: FAULTS_KAFKA_PORT (49092), FAULTS_KAFKA_CONTROLLER_PORT (49093),
-FAULTS_RABBITMQ_PORT (37672), FAULTS_RABBITMQ_DIST_PORT (47672).
+brokers are never touched. Ports: FAULTS_KAFKA_PORT (31092), FAULTS_KAFKA_CONTROLLER_PORT (31093),
+FAULTS_RABBITMQ_PORT (31672), FAULTS_RABBITMQ_DIST_PORT (31673).
+
+Keep them below Linux's ephemeral range (32768-60999, /proc/sys/net/ipv4/ip_local_port_range): while a
+broker is down, clients keep reconnecting to its port, and the kernel hands out source ports for the same
+destination in sequence; when one equals the destination port the socket connects to itself (TCP
+simultaneous open) and holds the port, so the restarted broker cannot bind it ("Address already in use",
+and for RabbitMQ still for 60 s of TIME_WAIT afterwards). Seen here with 49092 and 37672.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ class SpareStack:
     env: dict[str, str]
     state_dir: Path
     log: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def run(self, command: str) -> str:
         """`python -m helpers.stack COMMAND` against this stack; its output (raises on failure)."""
@@ -58,6 +65,29 @@ class SpareStack:
         if result.returncode != 0:
             raise RuntimeError(f"helpers.stack {command} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
+
+    def restart(self, broker: str, attempts: int = 3) -> None:
+        """`up` after a kill. Should a client's self-connected socket hold the port (only possible when
+        FAULTS_* ports are set inside the ephemeral range, see the module docstring), the broker exits with
+        "Address already in use"; that is retried a couple of times, and noted in the summary."""
+        port = (self.env["KAFKA_BOOTSTRAP_SERVERS"] if broker == "kafka" else self.env["RABBITMQ_URL"].split("/")[2])
+        port = port.rpartition(":")[2]
+        log = self.state_dir / broker / "logs" / ("server.log" if broker == "kafka" else f"course{port}@localhost.log")
+        for attempt in range(1, attempts + 1):
+            seen = log.stat().st_size if log.is_file() else 0
+            try:
+                self.run("up")
+                return
+            except RuntimeError as error:
+                fresh = log.read_text(errors="replace")[seen:] if log.is_file() else ""
+                if attempt == attempts or not ("Address already in use" in fresh or "eaddrinuse" in fresh):
+                    raise
+                holders = subprocess.run(["ss", "-tanp"], capture_output=True, text=True, check=False).stdout
+                self.notes.append(f"{broker} restart attempt {attempt}: port busy, retried; holders: "
+                                  + "; ".join(line.split(None, 3)[-1] for line in holders.splitlines()
+                                              if f":{port} " in line)[:400])
+                self.log.append(str(error))
+                time.sleep(3)
 
     def pid(self, broker: str) -> int:
         """The live pid of a broker of this stack, from its pid file."""
@@ -79,7 +109,7 @@ class SpareStack:
 
 
 @pytest.fixture(scope="session")
-def spare_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpareStack]:
+def spare_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[SpareStack]:
     """Bring up a native stack on spare ports, point this process's settings at it, always bring it down."""
     state_dir = tmp_path_factory.mktemp("fault-stack")
     getenv = os.environ.get
@@ -87,13 +117,14 @@ def spare_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpareStack
         "COURSE_STACK": "native",
         "COURSE_STATE_DIR": str(state_dir),
         "COURSE_DATA_DIR": str(tmp_path_factory.mktemp("fault-data")),
-        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{getenv('FAULTS_KAFKA_PORT', '49092')}",
-        "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "49093"),
-        "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '37672')}/%2F",
-        "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "47672"),
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{getenv('FAULTS_KAFKA_PORT', '31092')}",
+        "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "31093"),
+        "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '31672')}/%2F",
+        "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "31673"),
     }
     saved = {key: os.environ.get(key) for key in env}
     stack = SpareStack(env, state_dir)
+    request.config.stash[NOTES_KEY] = stack.notes
     os.environ.update(env)
     try:
         stack.run("up")
@@ -118,11 +149,14 @@ def fault_table(request: pytest.FixtureRequest) -> list[dict[str, object]]:
 
 
 TABLE_KEY = pytest.StashKey[list]()
+NOTES_KEY = pytest.StashKey[list]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """Print one row per injected fault: injected N times, events in / processed / redelivered / lost / duplicated."""
     rows = config.stash.get(TABLE_KEY, [])
+    for note in config.stash.get(NOTES_KEY, []):
+        terminalreporter.write_line(f"note: {note}")
     if not rows:
         return
     widths = [max(len(str(row.get(column, ""))) for row in [dict(zip(COLUMNS, COLUMNS, strict=True)), *rows])

@@ -183,7 +183,7 @@ def test_kafka_broker_killed_during_production_keeps_every_acknowledged_event_on
         time.sleep(0.05)
     spare_stack.kill("kafka")
     acked_at_kill = len(acked)
-    spare_stack.run("up")  # restart the broker: same data folder, log recovery after the hard stop
+    spare_stack.restart("kafka")  # same data folder: log recovery after the hard stop
     thread.join(timeout=300)
     producer.flush(timeout=240)
     producer.close()
@@ -275,7 +275,7 @@ def test_rabbitmq_broker_killed_while_publishing_loses_no_confirmed_message(spar
         time.sleep(0.02)
     spare_stack.kill("rabbitmq")
     confirmed_at_kill = len(confirmed)
-    spare_stack.run("up")
+    spare_stack.restart("rabbitmq")
     thread.join(timeout=300)
     assert not thread.is_alive() and len(confirmed) == total
     channel = rabbit_io.open_channel()
