@@ -2,8 +2,8 @@
 
 Not part of `pytest tests` (slow, kills brokers): run it with `make test-faults`, i.e. `pytest tests/faults`.
 The stack lives in a temporary state folder and is always brought down at the end; the course's default
-brokers are never touched. Ports: FAULTS_KAFKA_PORT (31092), FAULTS_KAFKA_CONTROLLER_PORT (31093),
-FAULTS_RABBITMQ_PORT (31672), FAULTS_RABBITMQ_DIST_PORT (31673).
+brokers are never touched. Ports: FAULTS_KAFKA_PORT (32092), FAULTS_KAFKA_CONTROLLER_PORT (32093),
+FAULTS_RABBITMQ_PORT (32672), FAULTS_RABBITMQ_DIST_PORT (32673).
 
 Keep them below Linux's ephemeral range (32768-60999, /proc/sys/net/ipv4/ip_local_port_range): while a
 broker is down, clients keep reconnecting to its port, and the kernel hands out source ports for the same
@@ -117,11 +117,17 @@ def spare_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
         "COURSE_STACK": "native",
         "COURSE_STATE_DIR": str(state_dir),
         "COURSE_DATA_DIR": str(tmp_path_factory.mktemp("fault-data")),
-        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{getenv('FAULTS_KAFKA_PORT', '31092')}",
-        "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "31093"),
-        "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '31672')}/%2F",
-        "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "31673"),
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{getenv('FAULTS_KAFKA_PORT', '32092')}",
+        "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "32093"),
+        "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '32672')}/%2F",
+        "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "32673"),
     }
+    ports = [int(env["KAFKA_BOOTSTRAP_SERVERS"].rpartition(":")[2]), int(env["KAFKA_CONTROLLER_PORT"]),
+             int(env["RABBITMQ_URL"].split("/")[2].rpartition(":")[2]), int(env["RABBITMQ_DIST_PORT"])]
+    busy = [port for port in ports if process.port_listening(port)]
+    if busy:  # `up` would reuse whatever answers there, and the faults would hit someone else's broker
+        pytest.exit(f"fault-stack ports {busy} are in use: set FAULTS_KAFKA_PORT, FAULTS_KAFKA_CONTROLLER_PORT, "
+                    "FAULTS_RABBITMQ_PORT, FAULTS_RABBITMQ_DIST_PORT to free ports below 32768", returncode=2)
     saved = {key: os.environ.get(key) for key in env}
     stack = SpareStack(env, state_dir)
     request.config.stash[NOTES_KEY] = stack.notes
