@@ -78,9 +78,11 @@ def reset(channel: BlockingChannel, exchanges: Iterable[str] = (), queues: Itera
 
 
 def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
-          inactivity_timeout_s: float = 0.5, ack: bool = True) -> list[Message]:
-    """Consume at most max_messages, stopping early after inactivity_timeout_s of silence.
+          inactivity_timeout_s: float = 0.5, ack: bool = True, max_wait_s: float = 30.0) -> list[Message]:
+    """Consume at most max_messages, stopping early once the queue is empty and silent.
 
+    A silence of inactivity_timeout_s ends the drain when the queue holds no ready messages; while it
+    still does (a broker slowed down by a busy machine), the drain keeps going, up to max_wait_s in all.
     With ack=False the messages stay unacknowledged on this channel (close its connection and the
     broker redelivers them). Messages the broker pushed beyond max_messages (no `basic_qos` limit)
     are handed back by `channel.cancel()` and come again with `redelivered=True`.
@@ -88,9 +90,12 @@ def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
     messages: list[Message] = []
     if max_messages <= 0:
         return messages
+    deadline = time.monotonic() + max_wait_s
     for method, properties, body in channel.consume(queue, inactivity_timeout=inactivity_timeout_s):
         if method is None:  # nothing arrived for inactivity_timeout_s
-            break
+            if depth(channel, queue) == 0 or time.monotonic() > deadline:
+                break
+            continue
         if ack:
             channel.basic_ack(method.delivery_tag)
         messages.append(Message(method, properties, body))
