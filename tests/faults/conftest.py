@@ -1,6 +1,7 @@
 """Fault injection against real brokers: a native course stack of its own on spare ports, killed on purpose.
 
-Not part of `pytest tests` (slow, kills brokers): run it with `make test-faults`, i.e. `pytest tests/faults`.
+Not part of `pytest tests` (slow, kills brokers; see norecursedirs in pyproject.toml): run it with
+`make test-faults`, i.e. `pytest tests/faults`.
 The stack lives in a temporary state folder and is always brought down at the end; the course's default
 brokers are never touched. Ports: FAULTS_KAFKA_PORT (32092), FAULTS_KAFKA_CONTROLLER_PORT (32093),
 FAULTS_RABBITMQ_PORT (32672), FAULTS_RABBITMQ_DIST_PORT (32673).
@@ -28,24 +29,7 @@ import pytest
 from helpers import config
 from helpers.stack import process
 
-HERE = Path(__file__).resolve().parent
 COLUMNS = ("fault", "injected", "events in", "processed", "redelivered", "lost", "duplicated")
-
-
-def named_explicitly(pytest_config: pytest.Config) -> bool:
-    """True when a command-line argument points into this folder."""
-    for arg in pytest_config.args:
-        path = Path(arg.split("::")[0]).resolve()
-        if path == HERE or HERE in path.parents:
-            return True
-    return False
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Ignore this folder unless the command line names it (keeps `pytest tests` fast and harmless)."""
-    if collection_path.name.startswith("test_") and not named_explicitly(config):
-        return True
-    return None
 
 
 @dataclass
