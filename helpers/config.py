@@ -64,15 +64,27 @@ def split_host_port(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _number(name: str, default: float, kind: type[int] | type[float]) -> int | float:
+    """A numeric environment variable, with an error that names it when it is not a number."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return kind(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number; "
+                         f"unset it to use the default ({default})") from None
+
+
 def load() -> Settings:
     """Read the settings from the environment (defaults match docker-compose.yml)."""
     env = os.environ.get
     return Settings(
         kafka_bootstrap_servers=env("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA_BOOTSTRAP_SERVERS),
-        kafka_controller_port=int(env("KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT)),
+        kafka_controller_port=int(_number("KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT, int)),
         rabbitmq_url=env("RABBITMQ_URL", DEFAULT_RABBITMQ_URL),
-        rabbitmq_dist_port=int(env("RABBITMQ_DIST_PORT", DEFAULT_RABBITMQ_DIST_PORT)),
-        connect_timeout_s=float(env("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S)),
+        rabbitmq_dist_port=int(_number("RABBITMQ_DIST_PORT", DEFAULT_RABBITMQ_DIST_PORT, int)),
+        connect_timeout_s=float(_number("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S, float)),
         state_dir=Path(env("COURSE_STATE_DIR", PROJECT_ROOT / ".stack")),
         cache_dir=Path(env("COURSE_CACHE_DIR", PROJECT_ROOT / ".stack" / "cache")),
         data_dir=Path(env("COURSE_DATA_DIR", PROJECT_ROOT / ".data")),

@@ -38,3 +38,10 @@ def test_data_path_is_inside_the_data_dir(tmp_path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
     assert config.data_path("01_events.sqlite") == tmp_path / "data" / "01_events.sqlite"
     assert (tmp_path / "data").is_dir()
+
+
+@pytest.mark.parametrize("name", ["KAFKA_CONTROLLER_PORT", "RABBITMQ_DIST_PORT", "BROKER_CONNECT_TIMEOUT_S"])
+def test_non_numeric_setting_names_the_variable(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, "abc")
+    with pytest.raises(ValueError, match=f"{name}='abc' is not a"):
+        config.load()
