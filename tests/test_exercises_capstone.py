@@ -6,28 +6,10 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
+from verdicts import assert_verdicts
+
 from helpers import banking
-from helpers.exercises import Verdict
 from helpers.exercises import capstone as checks
-
-
-def stub(*args, **kwargs):
-    """The learner's untouched cell."""
-    raise NotImplementedError("your turn")
-
-
-def assert_verdicts(capsys, check, reference, *wrong) -> None:
-    """The reference passes with a tick; each wrong answer fails with a cross; the stub is 'not attempted'."""
-    assert check(reference)
-    assert "✅" in capsys.readouterr().out
-    for answer in wrong:
-        verdict = check(answer)
-        assert isinstance(verdict, Verdict) and not verdict
-        assert "❌" in capsys.readouterr().out
-    verdict = check(stub)
-    assert isinstance(verdict, Verdict) and not verdict
-    assert "Not attempted" in capsys.readouterr().out
-
 
 # --- relay plan ---
 

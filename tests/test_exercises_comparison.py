@@ -6,27 +6,9 @@ import math
 import statistics
 from collections import defaultdict
 
-from helpers.exercises import Verdict
+from verdicts import assert_verdicts
+
 from helpers.exercises import comparison as checks
-
-
-def stub(*args, **kwargs):
-    """The learner's untouched cell."""
-    raise NotImplementedError("your turn")
-
-
-def assert_verdicts(capsys, check, reference, *wrong) -> None:
-    """The reference passes with a tick; each wrong answer fails with a cross; the stub is 'not attempted'."""
-    assert check(reference)
-    assert "✅" in capsys.readouterr().out
-    for answer in wrong:
-        verdict = check(answer)
-        assert isinstance(verdict, Verdict) and not verdict
-        assert "❌" in capsys.readouterr().out
-    verdict = check(stub)
-    assert isinstance(verdict, Verdict) and not verdict
-    assert "Not attempted" in capsys.readouterr().out
-
 
 # --- split accounts ---
 
