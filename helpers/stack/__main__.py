@@ -59,16 +59,28 @@ def answering(broker: str, settings: config.Settings) -> bool:
     return ROUND_TRIPS[broker](settings).ok
 
 
-def wait_ready(broker: str, settings: config.Settings, mode: str, started: float) -> float:
-    """Wait (bounded) for a broker's round trip to succeed; return the seconds since `started`."""
-    timeout_s = READY_TIMEOUT_S[broker]
-    while time.monotonic() - started < timeout_s:
-        if mode == "native" and not NATIVE[broker].running(settings):
-            raise RuntimeError(failure_message(broker, settings, "the process exited during start-up"))
-        if answering(broker, settings):
-            return time.monotonic() - started
-        time.sleep(0.5)
-    raise RuntimeError(failure_message(broker, settings, f"not ready within {timeout_s:.0f} s"))
+def wait_ready(brokers: list[str], settings: config.Settings, mode: str, started: float) -> dict[str, float]:
+    """Wait (bounded) until every broker answers; return each one's seconds since `started`."""
+    ready: dict[str, float] = {}
+    while True:
+        for broker in (b for b in brokers if b not in ready):
+            if mode == "native" and not NATIVE[broker].running(settings):
+                raise RuntimeError(failure_message(broker, settings, "the process exited during start-up"))
+            if probe.port_open(*host_port(broker, settings)) and answering(broker, settings):
+                ready[broker] = time.monotonic() - started
+                print(f"{broker:<9} {address(broker, settings):<22} started ({mode}), ready in {ready[broker]:.1f} s")
+            elif time.monotonic() - started > READY_TIMEOUT_S[broker]:
+                raise RuntimeError(failure_message(broker, settings, f"not ready within {READY_TIMEOUT_S[broker]:.0f} s"))
+        if len(ready) == len(brokers):
+            return ready
+        time.sleep(0.25)
+
+
+def host_port(broker: str, settings: config.Settings) -> tuple[str, int]:
+    """The host and port a broker's clients connect to."""
+    if broker == "kafka":
+        return settings.kafka_host, settings.kafka_port
+    return settings.rabbitmq_host, settings.rabbitmq_port
 
 
 def failure_message(broker: str, settings: config.Settings, reason: str) -> str:
@@ -104,11 +116,9 @@ def up(settings: config.Settings) -> int:
         else:
             for broker in missing:
                 NATIVE[broker].start(settings)
-        for broker in missing:
-            state[broker] = mode
-            write_state(settings, state)
-            seconds = wait_ready(broker, settings, mode, started)
-            print(f"{broker:<9} {address(broker, settings):<22} started ({mode}), ready in {seconds:.1f} s")
+        state.update(dict.fromkeys(missing, mode))
+        write_state(settings, state)
+        wait_ready(missing, settings, mode, started)
     write_state(settings, state)
     return 0
 
