@@ -175,16 +175,27 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
         for topic in member.subscription() or ():
             member.partitions_for_topic(topic)
 
-    def settled() -> bool:
+    group = consumers[0].config["group_id"]
+
+    def settled(client: KafkaAdminClient) -> bool:
         # Members poll at the same time, as separate services would: a join completes only when every
         # member has rejoined, so polling them one after another can keep the group rebalancing.
         with ThreadPoolExecutor(max_workers=len(consumers)) as pool:
             list(pool.map(lambda member: member.poll(timeout_ms=200), consumers))
         owned = [tp for member in consumers for tp in member.assignment()]
         owners = sum(1 for member in consumers if member.assignment())
-        return owners == min(len(consumers), partitions) and len(owned) == len(set(owned)) == partitions
+        if not (owners == min(len(consumers), partitions) and len(owned) == len(set(owned)) == partitions):
+            return False
+        # An early generation may hold only some members (each then owning a partition): wait until the
+        # broker's stable group has every member, with the assignments the members themselves hold.
+        described = client.describe_groups([group])[group]
+        on_broker = sorted(sorted(p for a in m["member_assignment"]["assigned_partitions"] for p in a["partitions"])
+                           for m in described["members"])
+        return described["group_state"] == "Stable" and on_broker == sorted(assignment(m) for m in consumers)
 
-    _until(settled, timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions", interval_s=0)
+    with admin() as client:
+        _until(lambda: settled(client), timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions",
+               interval_s=0)
     for member in consumers:
         for tp in member.assignment():
             committed = member.committed(tp)
