@@ -1,4 +1,4 @@
-# Thin targets over the venv, `python -m helpers.stack` and pytest. `make help` lists them.
+# Thin targets over the venv, `python -m tooling.stack` and pytest. `make help` lists them.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -23,19 +23,19 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install the course and its tools
 
 up: $(STAMP)  ## bring Kafka and RabbitMQ up (reuse, docker compose, or native)
-	$(PY) -m helpers.stack up
+	$(PY) -m tooling.stack up
 
 down: $(STAMP)  ## stop the brokers that `make up` started
-	$(PY) -m helpers.stack down
+	$(PY) -m tooling.stack down
 
 status: $(STAMP)  ## show each broker, how it was started, and a live round trip
-	$(PY) -m helpers.stack status
+	$(PY) -m tooling.stack status
 
 lab: up  ## open JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
 
-lint: $(STAMP)  ## ruff over helpers, tests and notebooks
-	$(VENV)/bin/ruff check helpers tests conftest.py notebooks
+lint: $(STAMP)  ## ruff over helpers, tooling, tests and notebooks
+	$(VENV)/bin/ruff check helpers tooling tests conftest.py notebooks
 
 test-helpers: up  ## the helpers' unit and live-broker tests
 	$(PY) -m pytest tests
@@ -53,11 +53,11 @@ test-rerun: up  ## every notebook under strict nbval twice on the same brokers, 
 	$(PY) tests/rerun.py
 
 execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
-	$(PY) -m helpers.notebooks execute $(or $(NB),$(NOTEBOOKS))
+	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
 bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) -m helpers.bench
+	$(PY) -m tooling.bench
 
 clean: down  ## remove the brokers' local state and the course data
 	rm -rf .stack .data results

@@ -18,6 +18,10 @@ DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
 DEFAULT_KAFKA_CONTROLLER_PORT = 9093
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DEFAULT_RABBITMQ_DIST_PORT = 25672
+DEFAULT_RABBITMQ_MANAGEMENT_PORT = 15672
+DEFAULT_RABBITMQ_MQTT_PORT = 1883
+DEFAULT_RABBITMQ_STOMP_PORT = 61613
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 
 
@@ -29,6 +33,10 @@ class Settings:
     kafka_controller_port: int
     rabbitmq_url: str
     rabbitmq_dist_port: int
+    rabbitmq_management_port: int
+    rabbitmq_mqtt_port: int
+    rabbitmq_stomp_port: int
+    redis_url: str
     connect_timeout_s: float
     state_dir: Path
     cache_dir: Path
@@ -84,6 +92,10 @@ def load() -> Settings:
         kafka_controller_port=int(_number("KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT, int)),
         rabbitmq_url=env("RABBITMQ_URL", DEFAULT_RABBITMQ_URL),
         rabbitmq_dist_port=int(_number("RABBITMQ_DIST_PORT", DEFAULT_RABBITMQ_DIST_PORT, int)),
+        rabbitmq_management_port=int(_number("RABBITMQ_MANAGEMENT_PORT", DEFAULT_RABBITMQ_MANAGEMENT_PORT, int)),
+        rabbitmq_mqtt_port=int(_number("RABBITMQ_MQTT_PORT", DEFAULT_RABBITMQ_MQTT_PORT, int)),
+        rabbitmq_stomp_port=int(_number("RABBITMQ_STOMP_PORT", DEFAULT_RABBITMQ_STOMP_PORT, int)),
+        redis_url=env("REDIS_URL", DEFAULT_REDIS_URL),
         connect_timeout_s=float(_number("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S, float)),
         state_dir=Path(env("COURSE_STATE_DIR", PROJECT_ROOT / ".stack")),
         cache_dir=Path(env("COURSE_CACHE_DIR", PROJECT_ROOT / ".stack" / "cache")),

@@ -11,7 +11,7 @@ consumption, offsets and lag as tables.
 
 Helpers remove boilerplate only: the calls a lesson teaches (`send`, `poll`, `commit`, `seek`,
 admin create/describe/delete) stay in the notebooks. Nothing here connects at import time; every
-client factory first checks that Kafka answers and raises `probe.BrokerUnavailable` within seconds
+client factory first checks that Kafka answers and raises `clients.BrokerUnavailable` within seconds
 (naming Kafka, the address and `make up`) when it does not.
 """
 
@@ -36,8 +36,7 @@ from kafka.errors import (
     TopicAlreadyExistsError,
 )
 
-from helpers import banking
-from helpers.stack import probe
+from helpers import banking, clients
 
 BOOTSTRAP_TIMEOUT_MS = 5_000
 REQUEST_TIMEOUT_MS = 10_000
@@ -50,7 +49,7 @@ RESET_TIMEOUT_S = 30.0
 
 def _connection(**overrides: Any) -> dict[str, Any]:
     """Bootstrap settings after checking that Kafka answers, merged with the caller's overrides."""
-    settings = probe.require_kafka()
+    settings = clients.require_kafka()
     return {"bootstrap_servers": settings.kafka_bootstrap_servers,
             "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, **overrides}
 

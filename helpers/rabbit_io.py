@@ -22,8 +22,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from helpers import config
-from helpers.stack import probe
+from helpers import clients, config
 
 #: Seconds a blocked connection (broker under a resource alarm) may stall a publish before failing.
 BLOCKED_CONNECTION_TIMEOUT_S = 10.0
@@ -53,11 +52,11 @@ def parameters(settings: config.Settings | None = None) -> pika.URLParameters:
 
 def connect(settings: config.Settings | None = None) -> pika.BlockingConnection:
     """A blocking connection to the course broker, or BrokerUnavailable within seconds."""
-    settings = probe.require_rabbitmq(settings)
+    settings = clients.require_rabbitmq(settings)
     try:
         return pika.BlockingConnection(parameters(settings))
     except pika.exceptions.AMQPConnectionError as error:
-        raise probe.rabbitmq_refusal(error, settings) from None
+        raise clients.rabbitmq_refusal(error, settings) from None
 
 
 def open_channel(settings: config.Settings | None = None) -> BlockingChannel:

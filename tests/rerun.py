@@ -3,7 +3,7 @@
     python tests/rerun.py            # or: make test-rerun
 
 Run 1 and run 2 go back to back with no reset in between (whatever run 1 left in Kafka, RabbitMQ and the
-data folder is still there for run 2). Then `python -m helpers.stack down` and `up` restart the brokers
+data folder is still there for run 2). Then `python -m tooling.stack down` and `up` restart the brokers
 this configuration started (brokers it found already running are left alone, exactly as `make down`
 would), and run 3 follows. Strict nbval compares every cell with the stored outputs, so three green runs
 mean three runs with identical compared outputs. The brokers are whatever the environment points at
@@ -89,12 +89,12 @@ def run_nbval(path: Path, report: Path, log: Path) -> Outcome:
 
 
 def stack(command: str) -> None:
-    """`python -m helpers.stack up|down` with the current environment; stop on failure."""
-    result = subprocess.run([sys.executable, "-m", "helpers.stack", command], cwd=ROOT, text=True,
+    """`python -m tooling.stack up|down` with the current environment; stop on failure."""
+    result = subprocess.run([sys.executable, "-m", "tooling.stack", command], cwd=ROOT, text=True,
                             capture_output=True, timeout=600, check=False)
     print(result.stdout.rstrip(), flush=True)
     if result.returncode != 0:
-        raise SystemExit(f"`helpers.stack {command}` failed:\n{result.stderr}")
+        raise SystemExit(f"`tooling.stack {command}` failed:\n{result.stderr}")
 
 
 def main(argv: list[str]) -> int:

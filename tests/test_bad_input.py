@@ -3,7 +3,7 @@ is lost or changed, and nothing hangs.
 
 Commands go through `banking.decide` (and the event store behind it); messages come off a Kafka topic or a
 RabbitMQ queue (`badinput-...` names on the course's brokers, deleted afterwards) and go through
-`banking.from_json` into an idempotent projection; configuration goes through `probe`, `kafka_io` and
+`banking.from_json` into an idempotent projection; configuration goes through `clients`, `kafka_io` and
 `rabbit_io`. Every broker-facing test runs under a SIGALRM deadline, so a hang fails instead of blocking.
 """
 
@@ -23,9 +23,9 @@ import pika
 import pytest
 from kafka.errors import KafkaTimeoutError
 
-from helpers import banking, config, kafka_io, rabbit_io
+from helpers import banking, clients, config, kafka_io, rabbit_io
 from helpers.eventstore import ConcurrencyError, EventStore
-from helpers.stack import probe
+from tooling.stack import probe
 
 AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 DEADLINE_S = 30  # no test here may take longer: a hang is a failure
@@ -260,7 +260,7 @@ def test_malformed_messages_on_a_rabbitmq_queue_are_dead_lettered_with_their_rea
 # --------------------------------------------------------------------------------------------- config
 
 
-def fails_fast(call, error: type[Exception] = probe.BrokerUnavailable) -> str:
+def fails_fast(call, error: type[Exception] = clients.BrokerUnavailable) -> str:
     """Run `call`, expect `error` within FAST_S seconds, return its message."""
     started = time.monotonic()
     with pytest.raises(error) as caught:
@@ -322,7 +322,7 @@ RABBIT_CASES = [
 @pytest.mark.parametrize("entry", ["require_rabbitmq", "connect"])
 def test_wrong_rabbitmq_url_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch, url, text, fix, entry) -> None:
     monkeypatch.setenv("RABBITMQ_URL", url())
-    call = probe.require_rabbitmq if entry == "require_rabbitmq" else rabbit_io.connect
+    call = clients.require_rabbitmq if entry == "require_rabbitmq" else rabbit_io.connect
     message = fails_fast(call)
     assert "RabbitMQ" in message and text in message and fix in message
 
@@ -331,25 +331,25 @@ def test_wrong_rabbitmq_url_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch, 
 def test_bad_rabbitmq_credentials_are_named_as_such_without_printing_the_password(monkeypatch, entry) -> None:
     password = secrets.token_hex(8)  # generated: no credential other than guest:guest lives in the repo
     monkeypatch.setenv("RABBITMQ_URL", rabbitmq_url(password=password))
-    call = {"require_rabbitmq": probe.require_rabbitmq, "connect": rabbit_io.connect,
+    call = {"require_rabbitmq": clients.require_rabbitmq, "connect": rabbit_io.connect,
             "open_channel": rabbit_io.open_channel}[entry]
     started = time.monotonic()
-    with pytest.raises(probe.BrokerRefused) as caught:
+    with pytest.raises(clients.BrokerRefused) as caught:
         call()
     assert time.monotonic() - started < FAST_S
     message = str(caught.value)
     assert "RabbitMQ refused the credentials in RABBITMQ_URL (user 'guest')" in message
     assert "Fix: put the right user and password in RABBITMQ_URL" in message and password not in message
-    assert isinstance(caught.value, probe.BrokerUnavailable)  # existing `except BrokerUnavailable` still catch it
+    assert isinstance(caught.value, clients.BrokerUnavailable)  # existing `except BrokerUnavailable` still catch it
 
 
 def test_redact_hides_the_password_only() -> None:
-    assert probe.redact("amqp://guest:guest@h:1/%2F") == "amqp://guest:***@h:1/%2F"
-    assert probe.redact("amqp://h:1/%2F") == "amqp://h:1/%2F"
+    assert clients.redact("amqp://guest:guest@h:1/%2F") == "amqp://guest:***@h:1/%2F"
+    assert clients.redact("amqp://h:1/%2F") == "amqp://h:1/%2F"
 
 
 def test_the_configured_brokers_still_answer_after_all_of_this() -> None:
-    assert probe.require_rabbitmq().rabbitmq_url == config.load().rabbitmq_url
+    assert clients.require_rabbitmq().rabbitmq_url == config.load().rabbitmq_url
     assert probe.kafka_round_trip().ok and probe.rabbitmq_round_trip().ok
 
 

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from helpers import bench
+from tooling import bench
 
 
 def test_percentile_is_nearest_rank_and_returns_a_sample() -> None:

@@ -41,7 +41,7 @@ def test_scripts_are_executable_bash(script: str) -> None:
 
 def test_post_build_fails_on_any_error_and_fetches_the_jars() -> None:
     text = (BINDER / "postBuild").read_text()
-    assert "set -euo pipefail" in text and "-m helpers.stack fetch" in text and "pip install --no-deps" in text
+    assert "set -euo pipefail" in text and "-m tooling.stack fetch" in text and "pip install --no-deps" in text
 
 
 def test_start_hands_over_to_the_server_command() -> None:

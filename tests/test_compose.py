@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from helpers import config
-from helpers.stack import native_kafka
+from tooling.stack import native_kafka
 
 COMPOSE = yaml.safe_load((config.PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]

@@ -10,7 +10,7 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from helpers import banking, kafka_io, workload
-from helpers.stack.probe import BrokerUnavailable
+from helpers.clients import BrokerUnavailable
 
 TOPIC = "test-kafka-io"
 GROUP = "test-kafka-io-group"

@@ -8,8 +8,8 @@ import pika
 import pytest
 
 from helpers import rabbit_io
+from helpers.clients import BrokerUnavailable
 from helpers.exercises import rabbitmq as exercises
-from helpers.stack.probe import BrokerUnavailable
 
 PREFIX = "test.rabbit."
 QUEUES = [f"{PREFIX}{name}" for name in ("a", "b", "c", "work", "dead")] + [f"{PREFIX}t{i}" for i in range(10)]

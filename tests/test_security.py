@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import config
-from helpers.stack import native_rabbitmq, probe
+from tooling.stack import native_rabbitmq, probe
 
 
 def default_ports() -> dict[str, int]:

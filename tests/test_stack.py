@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config
-from helpers.stack import probe, process
+from helpers import clients, config
+from tooling.stack import probe, process
 
 SPARE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092", "KAFKA_CONTROLLER_PORT": "19093",
          "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:15673/%2F", "RABBITMQ_DIST_PORT": "25673",
@@ -21,8 +21,8 @@ SPARE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092", "KAFKA_CONTROLLER_PORT": 
 
 
 def stack(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `python -m helpers.stack COMMAND` with extra environment variables."""
-    return subprocess.run([sys.executable, "-m", "helpers.stack", command], capture_output=True, text=True,
+    """Run `python -m tooling.stack COMMAND` with extra environment variables."""
+    return subprocess.run([sys.executable, "-m", "tooling.stack", command], capture_output=True, text=True,
                           env={**os.environ, **env}, cwd=config.PROJECT_ROOT, timeout=300, check=False)
 
 
@@ -94,13 +94,13 @@ def test_up_reuses_brokers_it_did_not_start_and_down_leaves_them(tmp_path: Path)
 
 
 @pytest.mark.parametrize(("require", "field", "broker"), [
-    (probe.require_kafka, {"kafka_bootstrap_servers": "127.0.0.1:1"}, "Kafka"),
-    (probe.require_rabbitmq, {"rabbitmq_url": "amqp://guest:guest@127.0.0.1:1/%2F"}, "RabbitMQ"),
+    (clients.require_kafka, {"kafka_bootstrap_servers": "127.0.0.1:1"}, "Kafka"),
+    (clients.require_rabbitmq, {"rabbitmq_url": "amqp://guest:guest@127.0.0.1:1/%2F"}, "RabbitMQ"),
 ])
 def test_missing_broker_fails_fast_with_the_fix(require, field, broker) -> None:
     settings = replace(config.load(), **field)
     started = time.monotonic()
-    with pytest.raises(probe.BrokerUnavailable) as caught:
+    with pytest.raises(clients.BrokerUnavailable) as caught:
         require(settings)
     assert time.monotonic() - started < 10
     message = str(caught.value)
@@ -109,8 +109,8 @@ def test_missing_broker_fails_fast_with_the_fix(require, field, broker) -> None:
 
 def test_malformed_kafka_address_is_reported_as_such() -> None:
     settings = replace(config.load(), kafka_bootstrap_servers="kafka-without-port")
-    with pytest.raises(probe.BrokerUnavailable, match="expected an address like 127.0.0.1:9092"):
-        probe.require_kafka(settings)
+    with pytest.raises(clients.BrokerUnavailable, match="expected an address like 127.0.0.1:9092"):
+        clients.require_kafka(settings)
 
 
 def test_notebook_00_fails_within_30_s_naming_the_broker_and_the_fix() -> None:

@@ -3,10 +3,10 @@ competing consumers, busy and idle group members, and a latency percentile."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from helpers import stats
 from helpers.exercises import Verdict, attempt, failed, passed
 
 # --- 09: which accounts did competing consumers split? -----------------------------------------
@@ -78,12 +78,6 @@ PERCENTILE_CASES: list[tuple[list[float], float]] = [
 ]
 
 
-def _nearest_rank(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile by the nearest-rank method: the ceil(q/100 * n)-th smallest sample."""
-    ordered = sorted(samples)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-
-
 def check_percentile(answer: Callable[[list[float], float], float]) -> Verdict:
     """Check percentile(samples, q) -> the nearest-rank percentile (a value that occurred)."""
     for samples, q in PERCENTILE_CASES:
@@ -91,7 +85,7 @@ def check_percentile(answer: Callable[[list[float], float], float]) -> Verdict:
                              hint="sort the samples; take the ceil(q / 100 * n)-th smallest (1-based)")
         if not ok:
             return Verdict(False)
-        expected = _nearest_rank(samples, q)
+        expected = stats.percentile(samples, q)
         if actual != expected:
             return failed(f"percentile(<{len(samples)} samples>, {q}) is wrong", expected, actual)
     return passed("p99 is the latency 99 messages in 100 beat: the tail a user notices, which a mean hides.")

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from helpers import config
-from helpers.stack import process
+from tooling.stack import process
 
 COLUMNS = ("fault", "injected", "events in", "processed", "redelivered", "lost", "duplicated")
 
@@ -42,12 +42,12 @@ class SpareStack:
     notes: list[str] = field(default_factory=list)
 
     def run(self, command: str) -> str:
-        """`python -m helpers.stack COMMAND` against this stack; its output (raises on failure)."""
-        result = subprocess.run([sys.executable, "-m", "helpers.stack", command], capture_output=True, text=True,
+        """`python -m tooling.stack COMMAND` against this stack; its output (raises on failure)."""
+        result = subprocess.run([sys.executable, "-m", "tooling.stack", command], capture_output=True, text=True,
                                 cwd=config.PROJECT_ROOT, env={**os.environ, **self.env}, timeout=600, check=False)
         self.log.append(result.stdout + result.stderr)
         if result.returncode != 0:
-            raise RuntimeError(f"helpers.stack {command} failed:\n{result.stdout}{result.stderr}")
+            raise RuntimeError(f"tooling.stack {command} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
     def restart(self, broker: str, attempts: int = 3) -> None:

@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import config
-from helpers.stack import probe
+from helpers import clients, config
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
 # Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
@@ -118,7 +117,7 @@ class Launch:
 
 @pytest.fixture(scope="module")
 def launch() -> Iterator[Launch]:
-    """postBuild, then `binder/start` + notebook 00 under nbval, then `helpers.stack down` (even on failure)."""
+    """postBuild, then `binder/start` + notebook 00 under nbval, then `tooling.stack down` (even on failure)."""
     account, as_root = launch_account()
     workdir = Path(tempfile.mkdtemp(prefix="course-launch-"))
     repo = workdir / "repo"
@@ -132,7 +131,7 @@ def launch() -> Iterator[Launch]:
         build_environment(launcher, workdir, Path(account.pw_dir))
         code, post_build = launcher.run("binder/postBuild", timeout_s=900)
         assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
-        busy = [port for port in (31092, 31093, 31672, 31673) if probe.port_open("127.0.0.1", port, 0.5)]
+        busy = [port for port in (31092, 31093, 31672, 31673) if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
         server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
@@ -144,8 +143,8 @@ def launch() -> Iterator[Launch]:
         seconds_to_exec = float(mark.read_text()) - invoked if mark.exists() else float("nan")
         yield Launch(launcher, post_build, code, output, seconds_to_exec)
     finally:
-        _, stopped = launcher.run("python", "-m", "helpers.stack", "down", timeout_s=120)
-        print(f"\nhelpers.stack down (as {account.pw_name}):\n{stopped}")
+        _, stopped = launcher.run("python", "-m", "tooling.stack", "down", timeout_s=120)
+        print(f"\ntooling.stack down (as {account.pw_name}):\n{stopped}")
         keep_logs(repo / ".stack")
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -186,7 +185,7 @@ def test_start_logged_that_it_started_both_brokers_natively(launch: Launch) -> N
 
 
 def test_status_says_native_and_both_answer(launch: Launch) -> None:
-    code, output = launch.launcher.run("python", "-m", "helpers.stack", "status", timeout_s=60)
+    code, output = launch.launcher.run("python", "-m", "tooling.stack", "status", timeout_s=60)
     assert code == 0, output
     lines = {line.split()[0]: line for line in output.splitlines()[1:] if line.strip()}
     assert "native" in lines["kafka"] and "ok, produce + consume" in lines["kafka"], output

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from helpers import config
-from helpers.stack import process
+from tooling.stack import process
 
 POM = Path(__file__).with_name("kafka-pom.xml")
 HEAP = ["-Xms256m", "-Xmx512m"]

@@ -1,6 +1,6 @@
 """Regenerate notebooks' stored outputs: run each top to bottom in a fresh kernel, save in place.
 
-Usage: python -m helpers.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]
+Usage: python -m tooling.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]
 """
 
 from __future__ import annotations
@@ -15,6 +15,13 @@ from nbclient import NotebookClient
 CELL_TIMEOUT_S = 180
 
 
+def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what changes on every run and teaches nothing: per-cell execution timestamps."""
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    return notebook
+
+
 def execute(path: Path) -> float:
     """Execute one notebook in place from a fresh kernel; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
@@ -27,7 +34,7 @@ def execute(path: Path) -> float:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    nbformat.write(notebook, path)
+    nbformat.write(strip_noise(notebook), path)
     return time.perf_counter() - started
 
 

@@ -1,7 +1,7 @@
 """`make bench`: Kafka and RabbitMQ clients and the two event stores, measured side by side in one run.
 
-    python -m helpers.bench                  # every benchmark, a table on stdout, a CSV under results/
-    python -m helpers.bench --runs 3         # fewer repetitions
+    python -m tooling.bench                  # every benchmark, a table on stdout, a CSV under results/
+    python -m tooling.bench --runs 3         # fewer repetitions
 
 Each figure is the median of several runs with its spread (min-max); message sizes and counts are in the
 table. Kafka topics and RabbitMQ queues are fresh per run (named `bench-...` / `bench....`) and deleted
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,44 +28,13 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from helpers import config
+from helpers.stats import Summary, percentile, summarise
 
 RESULTS_DIR = config.PROJECT_ROOT / "results"
 
 
 # ---------------------------------------------------------------------------------------------------
 # Pure parts: statistics and formatting.
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile (0 < q <= 100) by the nearest-rank method: a value that actually occurred."""
-    if not samples:
-        raise ValueError("percentile of no samples")
-    if not 0 < q <= 100:
-        raise ValueError(f"q must be in (0, 100], got {q}")
-    ordered = sorted(samples)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The median of several runs and their spread."""
-
-    median: float
-    low: float
-    high: float
-    runs: int
-
-    @property
-    def spread_pct(self) -> float:
-        """(max - min) as a percentage of the median (0 when the median is 0)."""
-        return 0.0 if self.median == 0 else 100 * (self.high - self.low) / self.median
-
-
-def summarise(samples: Sequence[float]) -> Summary:
-    """Median, min and max of the runs."""
-    if not samples:
-        raise ValueError("summarise needs at least one run")
-    return Summary(statistics.median(samples), min(samples), max(samples), len(samples))
 
 
 def human(value: float) -> str:
@@ -667,7 +634,7 @@ def run(runs: int = 5, counts: Counts | None = None) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: measure, print the table, write the CSV."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tooling.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions per figure (default 5)")
     args = parser.parse_args(argv)
     started = time.perf_counter()

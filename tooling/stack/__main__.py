@@ -1,9 +1,9 @@
 """Bring the course's brokers up, down, or report their status.
 
-    python -m helpers.stack up       reuse running brokers; else docker compose; else native
-    python -m helpers.stack down     stop only what `up` started
-    python -m helpers.stack status   each broker, its address, how it was started, a live round trip
-    python -m helpers.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
+    python -m tooling.stack up       reuse running brokers; else docker compose; else native
+    python -m tooling.stack down     stop only what `up` started
+    python -m tooling.stack status   each broker, its address, how it was started, a live round trip
+    python -m tooling.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
 
 COURSE_STACK=native|compose forces one way of starting (default: auto).
 """
@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers import config
-from helpers.stack import compose, native_kafka, native_rabbitmq, probe, process
+from helpers import clients, config
+from tooling.stack import compose, native_kafka, native_rabbitmq, probe, process
 
 BROKERS = ("kafka", "rabbitmq")
 NATIVE = {"kafka": native_kafka, "rabbitmq": native_rabbitmq}
@@ -66,7 +66,7 @@ def wait_ready(brokers: list[str], settings: config.Settings, mode: str, started
         for broker in (b for b in brokers if b not in ready):
             if mode == "native" and not NATIVE[broker].running(settings):
                 raise RuntimeError(failure_message(broker, settings, "the process exited during start-up"))
-            if probe.port_open(*host_port(broker, settings)) and answering(broker, settings):
+            if clients.port_open(*host_port(broker, settings)) and answering(broker, settings):
                 ready[broker] = time.monotonic() - started
                 print(f"{broker:<9} {address(broker, settings):<22} started ({mode}), ready in {ready[broker]:.1f} s")
             elif time.monotonic() - started > READY_TIMEOUT_S[broker]:

@@ -1,12 +1,11 @@
-"""Is a broker answering? Fast checks, real protocol round trips, and the fail-fast error."""
+"""The client layer: connection settings, fail-fast checks and their errors, for every broker client.
+
+`kafka_io`, `rabbit_io` and the stack's probes stand on this module; it imports only `config`.
+"""
 
 from __future__ import annotations
 
 import socket
-import time
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from helpers import config
@@ -22,7 +21,7 @@ class BrokerUnavailable(ConnectionError):
         self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
         super().__init__(
             f"{broker} is not reachable at {address} ({reason}). "
-            f"Start the brokers with `{fix}` (on Binder: `python -m helpers.stack up`), then `make status` to check."
+            f"Start the brokers with `{fix}` (on Binder: `python -m tooling.stack up`), then `make status` to check."
         )
 
 
@@ -32,14 +31,6 @@ class BrokerRefused(BrokerUnavailable):
     def __init__(self, broker: str, address: str, reason: str, fix: str) -> None:
         self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
         ConnectionError.__init__(self, f"{broker} at {address} is running but {reason}. Fix: {fix}.")
-
-
-@dataclass(frozen=True)
-class RoundTrip:
-    """The outcome of one real protocol round trip to a broker."""
-
-    ok: bool
-    detail: str
 
 
 def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
@@ -134,69 +125,3 @@ def _rabbitmq_login(settings: config.Settings) -> None:
         pika.BlockingConnection(parameters).close()
     except pika.exceptions.AMQPConnectionError as error:
         raise rabbitmq_refusal(error, settings) from None
-
-
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses (hex, as /proc shows them) of TCP sockets listening on a port (Linux)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, port_hex = local.rsplit(":", 1)
-            if state == "0A" and int(port_hex, 16) == port:
-                found.add(address)
-    return found
-
-
-#: 127.0.0.1 in /proc/net/tcp, as an IPv4-mapped IPv6 address, and ::1.
-LOOPBACK_ADDRESSES = frozenset({"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"})
-
-
-def kafka_round_trip(settings: config.Settings | None = None) -> RoundTrip:
-    """Produce one message to a health-check topic and read it back by its offset."""
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-
-    settings = settings or config.load()
-    try:
-        require_kafka(settings)
-        started = time.perf_counter()
-        common = {"bootstrap_servers": settings.kafka_bootstrap_servers,
-                  "request_timeout_ms": 10_000, "bootstrap_timeout_ms": 5_000}
-        payload = uuid.uuid4().bytes
-        with KafkaProducer(**common, max_block_ms=10_000) as producer:
-            sent = producer.send("course.healthcheck", payload).get(timeout=10)
-        partition = TopicPartition(sent.topic, sent.partition)
-        with KafkaConsumer(**common, consumer_timeout_ms=5_000) as consumer:
-            consumer.assign([partition])
-            consumer.seek(partition, sent.offset)
-            records = consumer.poll(timeout_ms=5_000, max_records=1).get(partition, [])
-        if not records or records[0].value != payload:
-            return RoundTrip(False, "produced a message but could not read it back")
-        return RoundTrip(True, f"produce + consume in {(time.perf_counter() - started) * 1000:.0f} ms")
-    except Exception as error:  # status reports any failure rather than raising
-        return RoundTrip(False, f"{type(error).__name__}: {error}")
-
-
-def rabbitmq_round_trip(settings: config.Settings | None = None) -> RoundTrip:
-    """Publish one message to an exclusive queue and consume it back with an ack."""
-    import pika
-
-    settings = settings or config.load()
-    try:
-        require_rabbitmq(settings)
-        started = time.perf_counter()
-        parameters = pika.URLParameters(settings.rabbitmq_url)
-        parameters.socket_timeout = parameters.blocked_connection_timeout = 5
-        with pika.BlockingConnection(parameters) as connection:
-            channel = connection.channel()
-            queue = channel.queue_declare("", exclusive=True).method.queue
-            payload = uuid.uuid4().bytes
-            channel.basic_publish("", queue, payload)
-            method, _, body = next(channel.consume(queue, inactivity_timeout=5))
-            if method is None or body != payload:
-                return RoundTrip(False, "published a message but could not consume it back")
-            channel.basic_ack(method.delivery_tag)
-            channel.cancel()
-        return RoundTrip(True, f"publish + consume + ack in {(time.perf_counter() - started) * 1000:.0f} ms")
-    except Exception as error:  # status reports any failure rather than raising
-        return RoundTrip(False, f"{type(error).__name__}: {error}")

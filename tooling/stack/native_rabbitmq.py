@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from helpers import config
-from helpers.stack import process
+from tooling.stack import process
 
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
                      "/usr/local/sbin/rabbitmq-server")
