@@ -8,7 +8,7 @@ NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-sta
          --nbval-sanitize-with notebooks/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun strip
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -75,3 +75,20 @@ test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, post
 
 test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless Chromium; screenshot in results/browser/
 	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_browser.py
+
+# The course as a website: built from the stored notebooks (no broker), then checked in a real browser.
+.PHONY: site test-site
+SITE_STAMP := $(VENV)/.site-installed
+
+$(SITE_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[site]"
+	touch $(SITE_STAMP)
+
+site: $(SITE_STAMP)  ## the static website of the executed course in build/site (open build/site/index.html)
+	$(PY) -m tooling.site
+
+test-site: site $(BROWSER_STAMP)  ## every site page in headless Chromium: title, plots, links, no errors; screenshots in results/site/
+	$(PY) -m pytest -p no:cacheprovider tests/launch/test_site_browser.py
+
+strip:  ## drop per-run metadata from every notebook (what the pre-commit hook does)
+	$(PY) -m tooling.notebooks strip $(NOTEBOOKS)

@@ -1,6 +1,8 @@
-"""Regenerate notebooks' stored outputs: run each top to bottom in a fresh kernel, save in place.
+"""Regenerate notebooks' stored outputs, and keep them free of per-run noise.
 
-Usage: python -m tooling.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]
+Usage:
+    python -m tooling.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]   # run, strip, save in place
+    python -m tooling.notebooks strip [--check] notebooks/*.ipynb                      # strip only (pre-commit)
 """
 
 from __future__ import annotations
@@ -11,26 +13,35 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbstripout import strip_output
 
 CELL_TIMEOUT_S = 180
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+#: What changes on every run or machine and teaches nothing: the keys nbstripout's command line strips by default
+#: (its API takes the whole list) — per-cell execution timestamps and UI state — plus the kernel's details that
+#: differ between machines (Python's patch version, editor modes). Outputs, counts and cell ids stay.
+NOISY_KEYS = [
+    "metadata.signature", "metadata.widgets", "cell.metadata.collapsed", "cell.metadata.ExecuteTime",
+    "cell.metadata.execution", "cell.metadata.heading_collapsed", "cell.metadata.hidden", "cell.metadata.scrolled",
+    *(f"metadata.language_info.{key}" for key in
+      ("version", "codemirror_mode", "pygments_lexer", "nbconvert_exporter", "mimetype", "file_extension")),
+]
 
 
 def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes on every run and teaches nothing: per-cell execution timestamps."""
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-    return notebook
+    """Drop what changes on every run and teaches nothing; keep outputs (strict nbval compares them)."""
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    return strip_output(notebook, keep_output=True, keep_count=True, keep_id=True, extra_keys=NOISY_KEYS)
 
 
 def execute(path: Path) -> float:
     """Execute one notebook in place from a fresh kernel; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     started = time.perf_counter()
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
+        kernel_name=KERNELSPEC["name"],
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -38,15 +49,30 @@ def execute(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def strip(path: Path, check: bool) -> bool:
+    """Strip one notebook in place (or only look, with check); True if it carried noise."""
+    before = path.read_text()
+    notebook = strip_noise(nbformat.reads(before, as_version=4))
+    after = nbformat.writes(notebook) + "\n"
+    if after != before and not check:
+        path.write_text(after)
+    return after != before
+
+
 def main(argv: list[str]) -> int:
-    """Entry point: `execute PATH...`."""
-    if len(argv) < 2 or argv[0] != "execute":
+    """Entry point: `execute PATH...` or `strip [--check] PATH...`."""
+    if len(argv) < 2 or argv[0] not in ("execute", "strip"):
         print(__doc__)
         return 2
-    for name in argv[1:]:
-        seconds = execute(Path(name))
-        print(f"executed {name} in {seconds:.1f} s")
-    return 0
+    if argv[0] == "execute":
+        for name in argv[1:]:
+            print(f"executed {name} in {execute(Path(name)):.1f} s")
+        return 0
+    check = "--check" in argv
+    noisy = [name for name in argv[1:] if name != "--check" and strip(Path(name), check)]
+    for name in noisy:
+        print(f"{'carries run metadata' if check else 'stripped'}: {name}")
+    return 1 if check and noisy else 0
 
 
 if __name__ == "__main__":
