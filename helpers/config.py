@@ -120,3 +120,12 @@ def data_path(name: str) -> Path:
     folder = load().data_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def management_url(settings: Settings | None = None) -> str:
+    """Where a browser opens RabbitMQ's management UI: the local port, or Binder's proxy path to it."""
+    settings = settings or load()
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
+    if prefix:
+        return f"{prefix.rstrip('/')}/proxy/{settings.rabbitmq_management_port}/"
+    return f"http://{settings.rabbitmq_host}:{settings.rabbitmq_management_port}/"

@@ -45,3 +45,15 @@ def test_non_numeric_setting_names_the_variable(name: str, monkeypatch: pytest.M
     monkeypatch.setenv(name, "abc")
     with pytest.raises(ValueError, match=f"{name}='abc' is not a"):
         config.load()
+
+
+def test_management_url_is_local_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    monkeypatch.setenv("RABBITMQ_MANAGEMENT_PORT", "25674")
+    assert config.management_url() == "http://127.0.0.1:25674/"
+
+
+def test_management_url_goes_through_binders_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone-abc/")
+    monkeypatch.delenv("RABBITMQ_MANAGEMENT_PORT", raising=False)
+    assert config.management_url() == "/user/someone-abc/proxy/15672/"
