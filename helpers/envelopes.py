@@ -164,6 +164,8 @@ class Registry:
 
     def register(self, type_name: str, schema: Mapping[str, Any]) -> int:
         """Store `schema` as the next version of `type_name` and return that version, or SchemaRefused."""
+        if not isinstance(schema, Mapping) or schema.get("type") != "record" or not isinstance(schema.get("fields"), list):
+            raise SchemaRefused("an event schema must be an Avro record with a list of fields")
         parsed(schema)
         if schema.get("name") != type_name:
             raise SchemaRefused(f"the schema is named {schema.get('name')!r}, not {type_name!r}")
