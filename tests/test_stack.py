@@ -17,7 +17,8 @@ from tooling.stack import probe, process
 
 SPARE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092", "KAFKA_CONTROLLER_PORT": "19093",
          "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:15673/%2F", "RABBITMQ_DIST_PORT": "25673",
-         "COURSE_STACK": "native"}
+         "RABBITMQ_MANAGEMENT_PORT": "19674", "RABBITMQ_MQTT_PORT": "19675", "RABBITMQ_STOMP_PORT": "19676",
+         "REDIS_URL": "redis://127.0.0.1:19679/0", "COURSE_STACK": "native"}
 
 
 def stack(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
