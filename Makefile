@@ -22,13 +22,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the course and its tools
 
-up: $(STAMP)  ## bring Kafka and RabbitMQ up (reuse, docker compose, or native)
+up: $(STAMP)  ## bring Kafka, RabbitMQ and Redis up (reuse, docker compose, or native)
 	$(PY) -m tooling.stack up
 
 down: $(STAMP)  ## stop the brokers that `make up` started
 	$(PY) -m tooling.stack down
 
-status: $(STAMP)  ## show each broker, how it was started, and a live round trip
+status: $(STAMP)  ## show each service, how it was started, and a live round trip
 	$(PY) -m tooling.stack status
 
 lab: up  ## open JupyterLab on the course

@@ -12,6 +12,7 @@ from helpers import config
 
 FIX_COMMAND = "make up"
 RABBITMQ_URL_FIX = f"export RABBITMQ_URL={config.DEFAULT_RABBITMQ_URL} (the local default)"
+REDIS_URL_FIX = f"export REDIS_URL={config.DEFAULT_REDIS_URL} (the local default)"
 
 
 class BrokerUnavailable(ConnectionError):
@@ -85,6 +86,39 @@ def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings
         raise BrokerUnavailable("RabbitMQ", f"{host}:{port}", reason)
     _rabbitmq_login(settings)
     return settings
+
+
+def require_redis(settings: config.Settings | None = None) -> config.Settings:
+    """Fail fast with BrokerUnavailable unless Redis answers PING at REDIS_URL; return the settings."""
+    settings = settings or config.load()
+    try:
+        scheme = urlsplit(settings.redis_url).scheme
+        if scheme not in ("redis", "rediss"):
+            raise ValueError(f"REDIS_URL must start with redis://, got {scheme + '://' if scheme else 'no scheme'}")
+        host, port = settings.redis_host, settings.redis_port
+    except ValueError as error:
+        raise BrokerUnavailable("Redis", redact(settings.redis_url), f"bad REDIS_URL: {error}", REDIS_URL_FIX) from None
+    reason = _refusal(host, port, settings.connect_timeout_s)
+    if reason:
+        raise BrokerUnavailable("Redis", f"{host}:{port}", reason)
+    _redis_ping(settings)
+    return settings
+
+
+def _redis_ping(settings: config.Settings) -> None:
+    """Send one PING, so a refused password or a non-Redis server fails here, clearly."""
+    import redis
+
+    address = f"{settings.redis_host}:{settings.redis_port}"
+    timeout = settings.connect_timeout_s
+    try:
+        with redis.Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout) as client:
+            client.ping()
+    except redis.AuthenticationError as error:
+        raise BrokerRefused("Redis", address, f"Redis refused the credentials in REDIS_URL ({error})",
+                            f"put the right password in REDIS_URL, e.g. {REDIS_URL_FIX}") from None
+    except redis.RedisError as error:
+        raise BrokerUnavailable("Redis", address, f"no Redis reply to PING: {type(error).__name__} {error}") from None
 
 
 def redact(url: str) -> str:

@@ -63,6 +63,16 @@ class Settings:
         """AMQP port named in the RabbitMQ URL."""
         return urlsplit(self.rabbitmq_url).port or 5672
 
+    @property
+    def redis_host(self) -> str:
+        """Host named in the Redis URL."""
+        return urlsplit(self.redis_url).hostname or "127.0.0.1"
+
+    @property
+    def redis_port(self) -> int:
+        """Port named in the Redis URL."""
+        return urlsplit(self.redis_url).port or 6379
+
 
 def split_host_port(address: str) -> tuple[str, int]:
     """Split 'host:port' into its parts, with a clear error for anything else."""

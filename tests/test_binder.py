@@ -28,7 +28,7 @@ def test_binder_environment_is_the_root_environment() -> None:
 def test_apt_txt_names_the_native_stack_packages() -> None:
     lines = (BINDER / "apt.txt").read_text().splitlines()
     packages = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    assert packages == {"openjdk-17-jdk-headless", "maven", "rabbitmq-server"}
+    assert packages == {"openjdk-17-jdk-headless", "maven", "rabbitmq-server", "redis-server"}
 
 
 @pytest.mark.parametrize("script", ["postBuild", "start"])

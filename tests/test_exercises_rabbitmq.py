@@ -35,6 +35,18 @@ def test_topic_matcher_reports_a_crash_kindly(capsys):
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 
+def test_mqtt_binding(capsys):
+    reference = lambda f: ".".join("*" if w == "+" else w for w in f.split("/"))  # noqa: E731
+    assert ex.check_mqtt_binding(reference)
+    assert "✅" in capsys.readouterr().out
+    assert not ex.check_mqtt_binding(lambda f: f.replace("/", "."))  # forgets '+' -> '*'
+    assert not ex.check_mqtt_binding(lambda f: f.replace("/", ".").replace("+", "*"))  # '+' inside a word too
+    assert not ex.check_mqtt_binding(lambda f: reference(f).replace("#", "*"))  # '#' is not one word
+    assert "❌" in capsys.readouterr().out
+    assert not ex.check_mqtt_binding(stub)
+    assert "Not attempted" in capsys.readouterr().out
+
+
 def test_topic_bindings(capsys):
     good = {"fraud": ["txn.*.debit"], "cards": ["txn.card.#"], "credits": ["txn.*.credit"]}
     assert ex.check_topic_bindings(lambda: good)

@@ -7,6 +7,7 @@ sockets in tests/test_stack.py. Here: the running default brokers, and every fil
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -14,26 +15,39 @@ from pathlib import Path
 import pytest
 
 from helpers import config
-from tooling.stack import native_rabbitmq, probe
+from tooling.stack import native_rabbitmq, native_redis, probe
 
 
 def default_ports() -> dict[str, int]:
-    """The ports of the configured brokers: Kafka, its controller, AMQP, Erlang distribution, epmd."""
+    """The ports of the configured services: Kafka, its controller, AMQP, Erlang distribution, epmd, the
+    management UI, MQTT, STOMP and Redis."""
     settings = config.load()
     return {"kafka": settings.kafka_port, "kafka controller": settings.kafka_controller_port,
             "rabbitmq amqp": settings.rabbitmq_port, "rabbitmq distribution": settings.rabbitmq_dist_port,
-            "epmd": native_rabbitmq.EPMD_PORT}
+            "epmd": native_rabbitmq.EPMD_PORT, "rabbitmq management": settings.rabbitmq_management_port,
+            "rabbitmq mqtt": settings.rabbitmq_mqtt_port, "rabbitmq stomp": settings.rabbitmq_stomp_port,
+            "redis": settings.redis_port}
 
 
 @pytest.mark.parametrize("name", list(default_ports()))
 def test_running_brokers_listen_on_loopback_only(name: str) -> None:
     settings = config.load()
-    if settings.kafka_host != "127.0.0.1" or settings.rabbitmq_host != "127.0.0.1":
+    if {settings.kafka_host, settings.rabbitmq_host, settings.redis_host} != {"127.0.0.1"}:
         pytest.skip("the brokers are configured on another host: their sockets are not visible here")
     port = default_ports()[name]
     addresses = probe.listening_addresses(port)
     assert addresses, f"nothing listens on {name} port {port}: are the brokers up (`make up`)?"
     assert addresses <= probe.LOOPBACK_ADDRESSES, f"{name} port {port} listens beyond loopback: {addresses}"
+
+
+def test_native_configs_put_every_listener_on_loopback(tmp_path: Path) -> None:
+    settings = dataclasses.replace(config.load(), state_dir=tmp_path)
+    rabbit = native_rabbitmq.conf(settings)
+    for listener in ("mqtt.listeners.tcp.1", "stomp.listeners.tcp.1"):
+        assert re.search(rf"^{re.escape(listener)} = 127\.0\.0\.1:\d+$", rabbit, re.M), rabbit
+    assert "management.tcp.ip = 127.0.0.1" in rabbit, rabbit
+    redis_conf = native_redis.conf(settings)
+    assert re.search(r"^bind 127\.0\.0\.1$", redis_conf, re.M) and "protected-mode yes" in redis_conf, redis_conf
 
 
 def test_listening_addresses_reads_proc_net_tcp() -> None:

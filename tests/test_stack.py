@@ -17,7 +17,8 @@ from tooling.stack import probe, process
 
 SPARE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092", "KAFKA_CONTROLLER_PORT": "19093",
          "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:15673/%2F", "RABBITMQ_DIST_PORT": "25673",
-         "COURSE_STACK": "native"}
+         "RABBITMQ_MANAGEMENT_PORT": "19674", "RABBITMQ_MQTT_PORT": "19675", "RABBITMQ_STOMP_PORT": "19676",
+         "REDIS_URL": "redis://127.0.0.1:19679/0", "COURSE_STACK": "native"}
 
 
 def stack(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,10 +58,10 @@ def test_second_up_reuses_what_is_running(native_stack: tuple[dict[str, str], st
     env, _ = native_stack
     result = stack("up", env)
     assert result.returncode == 0
-    assert result.stdout.count("already answering") == 2 and "started" not in result.stdout
+    assert result.stdout.count("already answering") == 3 and "started" not in result.stdout
 
 
-@pytest.mark.parametrize("port", [19092, 19093, 15673, 25673])
+@pytest.mark.parametrize("port", [19092, 19093, 15673, 25673, 19674, 19675, 19676, 19679])
 def test_native_brokers_listen_on_loopback_only(native_stack: tuple[dict[str, str], str], port: int) -> None:
     addresses = probe.listening_addresses(port)
     assert addresses and addresses <= probe.LOOPBACK_ADDRESSES, addresses
@@ -79,18 +80,19 @@ def test_down_stops_what_up_started_and_status_shows_it(native_stack: tuple[dict
     env, _ = native_stack
     result = stack("down", env)
     assert "kafka     stopped (native)" in result.stdout and "rabbitmq  stopped (native)" in result.stdout
+    assert "redis     stopped (native)" in result.stdout
     status = stack("status", env)
     assert status.returncode == 1
-    assert status.stdout.count("DOWN") == 2
+    assert status.stdout.count("DOWN") == 3
 
 
 def test_up_reuses_brokers_it_did_not_start_and_down_leaves_them(tmp_path: Path) -> None:
     env = {"COURSE_STATE_DIR": str(tmp_path)}  # the course's own brokers, already running
     up = stack("up", env)
-    assert up.returncode == 0 and up.stdout.count("already running (left alone)") == 2, up.stdout
+    assert up.returncode == 0 and up.stdout.count("already running (left alone)") == 3, up.stdout
     down = stack("down", env)
-    assert down.stdout.count("left running") == 2
-    assert probe.kafka_round_trip().ok and probe.rabbitmq_round_trip().ok
+    assert down.stdout.count("left running") == 3
+    assert probe.kafka_round_trip().ok and probe.rabbitmq_round_trip().ok and probe.redis_round_trip().ok
 
 
 @pytest.mark.parametrize(("require", "field", "broker"), [

@@ -112,6 +112,29 @@ def check_topic_bindings(answer: Callable[[], Mapping[str, Iterable[str]]]) -> V
     return passed(f"each queue gets exactly its messages among {len(BANK_KEYS)} routing keys")
 
 
+# MQTT topic filters and the binding keys RabbitMQ's MQTT plugin makes of them on amq.topic.
+MQTT_FILTER_CASES: tuple[tuple[str, str], ...] = (
+    ("bank/txn/card/debit", "bank.txn.card.debit"),
+    ("bank/txn/+/debit", "bank.txn.*.debit"),
+    ("bank/txn/#", "bank.txn.#"),
+    ("+/+/+", "*.*.*"),
+    ("bank", "bank"),
+    ("#", "#"),
+    ("bank/a+b/debit", "bank.a+b.debit"),
+)
+
+
+def check_mqtt_binding(answer: Callable[[str], str]) -> Verdict:
+    """Exercise 07.4: a function mqtt_filter -> the binding key RabbitMQ binds on amq.topic."""
+    for topic_filter, expected in MQTT_FILTER_CASES:
+        ok, got = attempt(answer, topic_filter, hint="split on '/', turn a whole-word '+' into '*', join with '.'")
+        if not ok:
+            return Verdict(False)
+        if got != expected:
+            return failed(f"MQTT filter {topic_filter!r}", expected, got)
+    return passed(f"your mapping agrees with RabbitMQ's MQTT plugin on all {len(MQTT_FILTER_CASES)} filters")
+
+
 HEADER_PROBES: tuple[dict[str, str], ...] = (
     {"direction": "debit", "channel": "card", "currency": "EUR"},
     {"direction": "debit", "channel": "card", "currency": "GBP"},

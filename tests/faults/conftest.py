@@ -4,7 +4,8 @@ Not part of `pytest tests` (slow, kills brokers; see norecursedirs in pyproject.
 `make test-faults`, i.e. `pytest tests/faults`.
 The stack lives in a temporary state folder and is always brought down at the end; the course's default
 brokers are never touched. Ports: FAULTS_KAFKA_PORT (32092), FAULTS_KAFKA_CONTROLLER_PORT (32093),
-FAULTS_RABBITMQ_PORT (32672), FAULTS_RABBITMQ_DIST_PORT (32673).
+FAULTS_RABBITMQ_PORT (32672), FAULTS_RABBITMQ_DIST_PORT (32673), FAULTS_RABBITMQ_MANAGEMENT_PORT (32674),
+FAULTS_RABBITMQ_MQTT_PORT (32675), FAULTS_RABBITMQ_STOMP_PORT (32676), FAULTS_REDIS_PORT (32679).
 
 Keep them below Linux's ephemeral range (32768-60999, /proc/sys/net/ipv4/ip_local_port_range): while a
 broker is down, clients keep reconnecting to its port, and the kernel hands out source ports for the same
@@ -105,9 +106,15 @@ def spare_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
         "KAFKA_CONTROLLER_PORT": getenv("FAULTS_KAFKA_CONTROLLER_PORT", "32093"),
         "RABBITMQ_URL": f"amqp://guest:guest@127.0.0.1:{getenv('FAULTS_RABBITMQ_PORT', '32672')}/%2F",
         "RABBITMQ_DIST_PORT": getenv("FAULTS_RABBITMQ_DIST_PORT", "32673"),
+        "RABBITMQ_MANAGEMENT_PORT": getenv("FAULTS_RABBITMQ_MANAGEMENT_PORT", "32674"),
+        "RABBITMQ_MQTT_PORT": getenv("FAULTS_RABBITMQ_MQTT_PORT", "32675"),
+        "RABBITMQ_STOMP_PORT": getenv("FAULTS_RABBITMQ_STOMP_PORT", "32676"),
+        "REDIS_URL": f"redis://127.0.0.1:{getenv('FAULTS_REDIS_PORT', '32679')}/0",
     }
     ports = [int(env["KAFKA_BOOTSTRAP_SERVERS"].rpartition(":")[2]), int(env["KAFKA_CONTROLLER_PORT"]),
-             int(env["RABBITMQ_URL"].split("/")[2].rpartition(":")[2]), int(env["RABBITMQ_DIST_PORT"])]
+             int(env["RABBITMQ_URL"].split("/")[2].rpartition(":")[2]), int(env["RABBITMQ_DIST_PORT"]),
+             int(env["RABBITMQ_MANAGEMENT_PORT"]), int(env["RABBITMQ_MQTT_PORT"]), int(env["RABBITMQ_STOMP_PORT"]),
+             int(env["REDIS_URL"].rpartition(":")[2].partition("/")[0])]
     busy = [port for port in ports if process.port_listening(port)]
     if busy:  # `up` would reuse whatever answers there, and the faults would hit someone else's broker
         pytest.exit(f"fault-stack ports {busy} are in use: set FAULTS_KAFKA_PORT, FAULTS_KAFKA_CONTROLLER_PORT, "

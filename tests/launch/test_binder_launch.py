@@ -29,11 +29,13 @@ from helpers import clients, config
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
 # Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
 PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": "31093",
-         "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:31672/%2F", "RABBITMQ_DIST_PORT": "31673"}
+         "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:31672/%2F", "RABBITMQ_DIST_PORT": "31673",
+         "RABBITMQ_MANAGEMENT_PORT": "31674", "RABBITMQ_MQTT_PORT": "31675", "RABBITMQ_STOMP_PORT": "31676",
+         "REDIS_URL": "redis://127.0.0.1:31679/0"}
 KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
          "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
-READY_LINE = re.compile(r"binder/start: both brokers ready, ([\d.]+) s after launch")
+READY_LINE = re.compile(r"binder/start: Kafka, RabbitMQ and Redis ready, ([\d.]+) s after launch")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def launch() -> Iterator[Launch]:
         build_environment(launcher, workdir, Path(account.pw_dir))
         code, post_build = launcher.run("binder/postBuild", timeout_s=900)
         assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
-        busy = [port for port in (31092, 31093, 31672, 31673) if clients.port_open("127.0.0.1", port, 0.5)]
+        busy = [port for port in (31092, 31093, 31672, 31673, 31674, 31675, 31676, 31679) if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
         server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
@@ -167,7 +169,7 @@ def test_post_build_fetched_the_kafka_jars(launch: Launch) -> None:
 def test_start_brought_both_brokers_up_and_handed_over(launch: Launch) -> None:
     found = READY_LINE.search(launch.output)
     assert found, launch.output[-4000:]
-    print(f"\nbinder/start → both brokers ready: {found.group(1)} s "
+    print(f"\nbinder/start → Kafka, RabbitMQ and Redis ready: {found.group(1)} s "
           f"(server command started {launch.seconds_to_exec:.1f} s after `binder/start` was invoked)")
 
 
@@ -180,6 +182,7 @@ def test_start_logged_that_it_started_both_brokers_natively(launch: Launch) -> N
     log = (launch.launcher.repo / ".stack" / "launch.log").read_text()
     assert "kafka     127.0.0.1:31092        started (native)" in log, log
     assert "rabbitmq  127.0.0.1:31672        started (native)" in log, log
+    assert "redis     127.0.0.1:31679        started (native)" in log, log
     state = json.loads((launch.launcher.repo / ".stack" / "state.json").read_text())
     assert state == {"kafka": "native", "rabbitmq": "native"}
 

@@ -1,8 +1,8 @@
-"""Bring the course's brokers up, down, or report their status.
+"""Bring the course's services (Kafka, RabbitMQ, Redis) up, down, or report their status.
 
-    python -m tooling.stack up       reuse running brokers; else docker compose; else native
+    python -m tooling.stack up       reuse running services; else docker compose; else native
     python -m tooling.stack down     stop only what `up` started
-    python -m tooling.stack status   each broker, its address, how it was started, a live round trip
+    python -m tooling.stack status   each service, its address, how it was started, a live round trip
     python -m tooling.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
 
 COURSE_STACK=native|compose forces one way of starting (default: auto).
@@ -14,25 +14,36 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from helpers import clients, config
-from tooling.stack import compose, native_kafka, native_rabbitmq, probe, process
+from tooling.stack import compose, native_kafka, native_rabbitmq, native_redis, probe, process
 
-BROKERS = ("kafka", "rabbitmq")
-NATIVE = {"kafka": native_kafka, "rabbitmq": native_rabbitmq}
-ROUND_TRIPS: dict[str, Callable[[config.Settings], probe.RoundTrip]] = {
-    "kafka": probe.kafka_round_trip, "rabbitmq": probe.rabbitmq_round_trip}
-READY_TIMEOUT_S = {"kafka": 120.0, "rabbitmq": 90.0}
+
+@dataclass(frozen=True)
+class Service:
+    """One service of the stack: how to reach it, start it natively, check it, and how long it may take."""
+
+    name: str
+    host_port: Callable[[config.Settings], tuple[str, int]]
+    native: ModuleType
+    round_trip: Callable[[config.Settings], probe.RoundTrip]
+    ready_timeout_s: float
+
+    def address(self, settings: config.Settings) -> str:
+        """The host:port the course's clients connect to."""
+        return "{}:{}".format(*self.host_port(settings))
+
+
+SERVICES = (
+    Service("kafka", lambda s: (s.kafka_host, s.kafka_port), native_kafka, probe.kafka_round_trip, 120.0),
+    Service("rabbitmq", lambda s: (s.rabbitmq_host, s.rabbitmq_port), native_rabbitmq, probe.rabbitmq_round_trip, 90.0),
+    Service("redis", lambda s: (s.redis_host, s.redis_port), native_redis, probe.redis_round_trip, 30.0),
+)
 STARTED_BY = {"native": "native (make up)", "compose": "docker compose (make up)",
               "reused": "already running (left alone)"}
-
-
-def address(broker: str, settings: config.Settings) -> str:
-    """The host:port the course uses for a broker."""
-    if broker == "kafka":
-        return settings.kafka_bootstrap_servers
-    return f"{settings.rabbitmq_host}:{settings.rabbitmq_port}"
 
 
 def state_file(settings: config.Settings) -> Path:
@@ -54,39 +65,29 @@ def write_state(settings: config.Settings, state: dict[str, str]) -> None:
     state_file(settings).write_text(json.dumps(state, indent=2, sort_keys=True))
 
 
-def answering(broker: str, settings: config.Settings) -> bool:
-    """True when a broker completes a real protocol round trip at the configured address."""
-    return ROUND_TRIPS[broker](settings).ok
-
-
-def wait_ready(brokers: list[str], settings: config.Settings, mode: str, started: float) -> dict[str, float]:
-    """Wait (bounded) until every broker answers; return each one's seconds since `started`."""
+def wait_ready(services: list[Service], settings: config.Settings, mode: str, started: float) -> dict[str, float]:
+    """Wait (bounded) until every service answers; return each one's seconds since `started`."""
     ready: dict[str, float] = {}
     while True:
-        for broker in (b for b in brokers if b not in ready):
-            if mode == "native" and not NATIVE[broker].running(settings):
-                raise RuntimeError(failure_message(broker, settings, "the process exited during start-up"))
-            if clients.port_open(*host_port(broker, settings)) and answering(broker, settings):
-                ready[broker] = time.monotonic() - started
-                print(f"{broker:<9} {address(broker, settings):<22} started ({mode}), ready in {ready[broker]:.1f} s")
-            elif time.monotonic() - started > READY_TIMEOUT_S[broker]:
-                raise RuntimeError(failure_message(broker, settings, f"not ready within {READY_TIMEOUT_S[broker]:.0f} s"))
-        if len(ready) == len(brokers):
+        for service in (s for s in services if s.name not in ready):
+            if mode == "native" and not service.native.running(settings):
+                raise RuntimeError(failure_message(service, settings, "the process exited during start-up"))
+            if clients.port_open(*service.host_port(settings)) and service.round_trip(settings).ok:
+                ready[service.name] = time.monotonic() - started
+                print(f"{service.name:<9} {service.address(settings):<22} started ({mode}), "
+                      f"ready in {ready[service.name]:.1f} s")
+            elif time.monotonic() - started > service.ready_timeout_s:
+                raise RuntimeError(failure_message(service, settings,
+                                                   f"not ready within {service.ready_timeout_s:.0f} s"))
+        if len(ready) == len(services):
             return ready
         time.sleep(0.25)
 
 
-def host_port(broker: str, settings: config.Settings) -> tuple[str, int]:
-    """The host and port a broker's clients connect to."""
-    if broker == "kafka":
-        return settings.kafka_host, settings.kafka_port
-    return settings.rabbitmq_host, settings.rabbitmq_port
-
-
-def failure_message(broker: str, settings: config.Settings, reason: str) -> str:
-    """What failed, where, the last lines of the broker's log, and what to do."""
-    log = NATIVE[broker].log_file(settings)
-    return (f"{broker} at {address(broker, settings)}: {reason}.\n"
+def failure_message(service: Service, settings: config.Settings, reason: str) -> str:
+    """What failed, where, the last lines of the service's log, and what to do."""
+    log = service.native.log_file(settings)
+    return (f"{service.name} at {service.address(settings)}: {reason}.\n"
             f"Last lines of {log}:\n{process.tail(log)}\n"
             f"Fix the cause above, then run `make down && make up` (details: `make status`).")
 
@@ -99,24 +100,25 @@ def choose_mode(settings: config.Settings) -> str:
 
 
 def up(settings: config.Settings) -> int:
-    """Make both brokers answer, starting only the ones that do not already."""
+    """Make every service answer, starting only the ones that do not already."""
     state = read_state(settings)
     missing = []
-    for broker in BROKERS:
-        if answering(broker, settings):
-            state.setdefault(broker, "reused")
-            print(f"{broker:<9} {address(broker, settings):<22} already answering ({STARTED_BY[state[broker]]})")
+    for service in SERVICES:
+        if service.round_trip(settings).ok:
+            state.setdefault(service.name, "reused")
+            print(f"{service.name:<9} {service.address(settings):<22} already answering "
+                  f"({STARTED_BY[state[service.name]]})")
         else:
-            missing.append(broker)
+            missing.append(service)
     if missing:
         mode = choose_mode(settings)
         started = time.monotonic()
         if mode == "compose":
-            compose.up(missing)
+            compose.up([service.name for service in missing])
         else:
-            for broker in missing:
-                NATIVE[broker].start(settings)
-        state.update(dict.fromkeys(missing, mode))
+            for service in missing:
+                service.native.start(settings)
+        state.update(dict.fromkeys((service.name for service in missing), mode))
         write_state(settings, state)
         wait_ready(missing, settings, mode, started)
     write_state(settings, state)
@@ -124,34 +126,39 @@ def up(settings: config.Settings) -> int:
 
 
 def down(settings: config.Settings) -> int:
-    """Stop what `up` started; leave alone brokers it found already running."""
+    """Stop what `up` started; leave alone services it found already running."""
     state = read_state(settings)
-    for broker in BROKERS:
-        how = state.pop(broker, None)
+    for service in SERVICES:
+        how = state.pop(service.name, None)
         if how == "compose":
-            compose.down([broker])
-            print(f"{broker:<9} stopped (docker compose)")
-        elif NATIVE[broker].stop(settings):
-            print(f"{broker:<9} stopped (native)")
+            compose.down([service.name])
+            print(f"{service.name:<9} stopped (docker compose)")
+        elif service.native.stop(settings):
+            print(f"{service.name:<9} stopped (native)")
         elif how == "reused":
-            print(f"{broker:<9} left running: `make up` did not start it")
+            print(f"{service.name:<9} left running: `make up` did not start it")
         else:
-            print(f"{broker:<9} was not running from `make up`")
+            print(f"{service.name:<9} was not running from `make up`")
     write_state(settings, state)
     return 0
 
 
 def status(settings: config.Settings) -> int:
-    """Print each broker, its address, how it was started, and a live round trip; 0 if both answer."""
+    """Print each service, its address, how it was started, and a live round trip; 0 if all answer."""
     state = read_state(settings)
-    print(f"{'broker':<9} {'address':<22} {'started by':<30} round trip")
+    print(f"{'service':<9} {'address':<22} {'started by':<30} round trip")
     all_ok = True
-    for broker in BROKERS:
-        result = ROUND_TRIPS[broker](settings)
+    for service in SERVICES:
+        result = service.round_trip(settings)
         all_ok &= result.ok
-        started_by = STARTED_BY.get(state.get(broker, ""), "-") if result.ok else "-"
+        started_by = STARTED_BY.get(state.get(service.name, ""), "-") if result.ok else "-"
         outcome = f"ok, {result.detail}" if result.ok else f"DOWN: {result.detail}"
-        print(f"{broker:<9} {address(broker, settings):<22} {started_by:<30} {outcome}")
+        print(f"{service.name:<9} {service.address(settings):<22} {started_by:<30} {outcome}")
+    management = "answering" if clients.port_open(settings.rabbitmq_host, settings.rabbitmq_management_port) \
+        else "not answering"
+    print(f"RabbitMQ management: http://{settings.rabbitmq_host}:{settings.rabbitmq_management_port}/ ({management}); "
+          f"MQTT {settings.rabbitmq_host}:{settings.rabbitmq_mqtt_port}, "
+          f"STOMP {settings.rabbitmq_host}:{settings.rabbitmq_stomp_port}")
     return 0 if all_ok else 1
 
 

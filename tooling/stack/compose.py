@@ -8,7 +8,7 @@ import subprocess
 from helpers import config
 
 COMPOSE_FILE = config.PROJECT_ROOT / "docker-compose.yml"
-SERVICES = {"kafka": "kafka", "rabbitmq": "rabbitmq"}
+SERVICES = {"kafka": "kafka", "rabbitmq": "rabbitmq", "redis": "redis"}
 
 
 def engine_answers(timeout_s: float = 5.0) -> bool:

@@ -12,6 +12,8 @@ from tooling.stack import process
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
                      "/usr/local/sbin/rabbitmq-server")
 EPMD_PORT = 4369
+#: The plugins every course node runs (docker-compose.yml mounts the same file into the container).
+ENABLED_PLUGINS = Path(__file__).with_name("rabbitmq") / "enabled_plugins"
 INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
                 "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
 
@@ -59,18 +61,27 @@ def environment(settings: config.Settings) -> dict[str, str]:
     }
 
 
+def conf(settings: config.Settings) -> str:
+    """rabbitmq.conf: guest from loopback only; the management, MQTT and STOMP listeners on 127.0.0.1 too."""
+    host = settings.rabbitmq_host
+    return ("loopback_users.guest = true\n"
+            "log.file.level = info\n"
+            "log.console = false\n"
+            f"management.tcp.ip = {host}\n"
+            f"management.tcp.port = {settings.rabbitmq_management_port}\n"
+            f"mqtt.listeners.tcp.1 = {host}:{settings.rabbitmq_mqtt_port}\n"
+            "mqtt.exchange = amq.topic\n"
+            f"stomp.listeners.tcp.1 = {host}:{settings.rabbitmq_stomp_port}\n")
+
+
 def prepare(settings: config.Settings) -> None:
-    """Write the node's config files (no plugins, guest allowed from loopback only)."""
+    """Write the node's config files and its plugin list."""
     root = home(settings)
     for folder in ("home", "mnesia", "logs"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "rabbitmq.conf").write_text(
-        "loopback_users.guest = true\n"
-        "log.file.level = info\n"
-        "log.console = false\n"
-    )
+    (root / "rabbitmq.conf").write_text(conf(settings))
     (root / "advanced.config").write_text("[].\n")
-    (root / "enabled_plugins").write_text("[].\n")
+    shutil.copyfile(ENABLED_PLUGINS, root / "enabled_plugins")
 
 
 def start(settings: config.Settings) -> int:

@@ -82,3 +82,24 @@ def rabbitmq_round_trip(settings: config.Settings | None = None) -> RoundTrip:
         return RoundTrip(True, f"publish + consume + ack in {(time.perf_counter() - started) * 1000:.0f} ms")
     except Exception as error:  # status reports any failure rather than raising
         return RoundTrip(False, f"{type(error).__name__}: {error}")
+
+
+def redis_round_trip(settings: config.Settings | None = None) -> RoundTrip:
+    """SET a random value under a health-check key, GET it back, then DEL it."""
+    import redis
+
+    settings = settings or config.load()
+    try:
+        clients.require_redis(settings)
+        started = time.perf_counter()
+        payload = uuid.uuid4().hex
+        with redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5) as client:
+            client.set("course:healthcheck", payload, ex=60)
+            echoed = client.get("course:healthcheck")
+            client.delete("course:healthcheck")
+            version = client.info("server")["redis_version"]
+        if echoed != payload.encode():
+            return RoundTrip(False, "set a key but could not read it back")
+        return RoundTrip(True, f"set + get + del in {(time.perf_counter() - started) * 1000:.0f} ms (Redis {version})")
+    except Exception as error:  # status reports any failure rather than raising
+        return RoundTrip(False, f"{type(error).__name__}: {error}")
