@@ -120,3 +120,11 @@ def data_path(name: str) -> Path:
     folder = load().data_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def fresh_data_path(name: str, folder: Path | None = None) -> Path:
+    """A path for a new SQLite file under the data folder (or `folder`): any old copy and its -wal/-shm removed."""
+    path = folder / name if folder is not None else data_path(name)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return path

@@ -25,6 +25,7 @@ from kafka.errors import KafkaTimeoutError
 
 from helpers import banking, clients, config, kafka_io, rabbit_io
 from helpers.eventstore import ConcurrencyError, EventStore
+from helpers.projection import ApplyOnce
 from tooling.stack import probe
 
 AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -176,15 +177,15 @@ def test_malformed_payloads_raise_malformed_event_saying_what_is_wrong(payload: 
     assert text in str(caught.value)
 
 
-def projection_with_one_account() -> kafka_io.ApplyOnce:
+def projection_with_one_account() -> ApplyOnce:
     """An idempotent projection already holding ACC-001 with 100.00."""
-    projection = kafka_io.ApplyOnce()
+    projection = ApplyOnce()
     projection.apply(banking.AccountCreated("ev-1", "ACC-001", AT, "Alice"))
     projection.apply(banking.MoneyDeposited("ev-2", "ACC-001", AT, Decimal("100.00")))
     return projection
 
 
-def handle(projection: kafka_io.ApplyOnce, payload: bytes, parked: list[tuple[bytes, str]]) -> None:
+def handle(projection: ApplyOnce, payload: bytes, parked: list[tuple[bytes, str]]) -> None:
     """The consumer-side handler the notebooks use: parse, apply once; park what cannot be parsed or applied."""
     try:
         projection.apply(banking.from_json(payload))

@@ -9,7 +9,7 @@ import pytest
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from helpers import banking, kafka_io, workload
+from helpers import banking, kafka_io, projection, workload
 from helpers.clients import BrokerUnavailable
 
 TOPIC = "test-kafka-io"
@@ -150,7 +150,7 @@ def small_history() -> list[banking.Event]:
 def test_apply_once_ignores_duplicates() -> None:
     events = small_history()
     with_duplicates = [event for event in events for _ in range(2 if int(event.event_id[4:10]) % 3 == 0 else 1)]
-    ledger = kafka_io.ApplyOnce()
+    ledger = projection.ApplyOnce()
     for event in with_duplicates:
         ledger.apply(event)
     assert ledger.applied == len(events)
@@ -167,7 +167,7 @@ def test_idempotent_consumer_over_kafka_applies_each_event_once(topic: str) -> N
                 producer.send(topic, key=event.account_id.encode(), value=banking.to_json(event).encode())
         producer.flush(timeout=10)
     sent = sum(kafka_io.offsets_table(topic)["messages"])
-    ledger = kafka_io.ApplyOnce()
+    ledger = projection.ApplyOnce()
     with kafka_io.consumer(topic, group_id=GROUP, enable_auto_commit=False) as consumer:
         records = kafka_io.consume(consumer, max_records=sent, timeout_s=20)
         for record in records:

@@ -1,6 +1,8 @@
-"""Regenerate notebooks' stored outputs: run each top to bottom in a fresh kernel, save in place.
+"""Regenerate notebooks' stored outputs (run each top to bottom in a fresh kernel, save in place), and the
+flags strict nbval runs them with (the Makefile, tests/rerun.py and tests/launch read them from here).
 
 Usage: python -m tooling.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]
+       python -m tooling.notebooks nbval-args
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import nbformat
 from nbclient import NotebookClient
 
 CELL_TIMEOUT_S = 180
+#: pytest's arguments for strict nbval: stored outputs compared, addresses and ids sanitised, every cell bounded.
+NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIMEOUT_S}",
+              "--nbval-kernel-startup-timeout=60", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
 def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -39,7 +44,10 @@ def execute(path: Path) -> float:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: `execute PATH...`."""
+    """Entry point: `execute PATH...` or `nbval-args`."""
+    if argv == ["nbval-args"]:
+        print(" ".join(NBVAL_ARGS))
+        return 0
     if len(argv) < 2 or argv[0] != "execute":
         print(__doc__)
         return 2

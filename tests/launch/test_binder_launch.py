@@ -25,14 +25,13 @@ import pytest
 import yaml
 
 from helpers import clients, config
+from tooling.notebooks import NBVAL_ARGS
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
 # Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
 PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": "31093",
          "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:31672/%2F", "RABBITMQ_DIST_PORT": "31673"}
 KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
-         "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 READY_LINE = re.compile(r"binder/start: both brokers ready, ([\d.]+) s after launch")
 
 
@@ -134,7 +133,7 @@ def launch() -> Iterator[Launch]:
         busy = [port for port in (31092, 31093, 31672, 31673) if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
-        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
+        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL_ARGS)} ' \
                  "notebooks/00_start_here.ipynb"
         invoked = time.time()
         # start's own bound is short (Binder's hub waits ~30 s); here it waits until both brokers answer
