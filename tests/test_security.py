@@ -25,6 +25,7 @@ def default_ports() -> dict[str, int]:
             "epmd": native_rabbitmq.EPMD_PORT}
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("name", list(default_ports()))
 def test_running_brokers_listen_on_loopback_only(name: str) -> None:
     settings = config.load()

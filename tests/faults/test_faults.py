@@ -22,10 +22,13 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from helpers import banking, config, kafka_io, rabbit_io, waiting
 from helpers.projection import ApplyOnce
+
+pytestmark = pytest.mark.live  # a native stack of its own, killed on purpose
 
 HERE = Path(__file__).resolve().parent
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
