@@ -155,18 +155,6 @@ def small_history() -> list[banking.Event]:
     return workload.generate(accounts=4, days=10, seed=7, start=datetime(2026, 1, 1, tzinfo=UTC))
 
 
-def test_apply_once_ignores_duplicates() -> None:
-    events = small_history()
-    with_duplicates = [event for event in events for _ in range(2 if int(event.event_id[4:10]) % 3 == 0 else 1)]
-    ledger = projection.ApplyOnce()
-    for event in with_duplicates:
-        ledger.apply(event)
-    assert ledger.applied == len(events)
-    assert ledger.duplicates == len(with_duplicates) - len(events) > 0
-    expected = {account_id: account.balance for account_id, account in banking.replay_all(events).items()}
-    assert ledger.balances() == dict(sorted(expected.items()))
-
-
 @pytest.mark.live
 def test_idempotent_consumer_over_kafka_applies_each_event_once(topic: str) -> None:
     events = small_history()

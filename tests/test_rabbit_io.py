@@ -7,7 +7,7 @@ import time
 import pika
 import pytest
 
-from helpers import rabbit_io
+from helpers import config, rabbit_io
 from helpers.clients import BrokerUnavailable
 from helpers.exercises import rabbitmq as exercises
 
@@ -216,3 +216,21 @@ def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
     assert time.monotonic() - started < 5
     message = str(raised.value)
     assert "RabbitMQ" in message and "127.0.0.1:1" in message and "make up" in message
+
+
+@pytest.mark.live
+def test_connect_opens_one_amqp_connection_with_the_client_layers_settings(monkeypatch):
+    opened = []
+    real = pika.BlockingConnection
+
+    def counting(parameters):
+        opened.append(parameters)
+        return real(parameters)
+
+    monkeypatch.setattr(pika, "BlockingConnection", counting)
+    connection = rabbit_io.connect()
+    connection.close()
+    assert len(opened) == 1, "one connection per connect(): the login is checked by the connection itself"
+    settings = config.load()
+    assert opened[0].socket_timeout == opened[0].stack_timeout == settings.connect_timeout_s
+    assert (opened[0].connection_attempts, opened[0].heartbeat) == (1, 0)
