@@ -95,7 +95,6 @@ REFUSED = [
 ]
 
 
-@pytest.mark.live
 @pytest.mark.parametrize(("command", "error", "text"), REFUSED, ids=[f"{type(c).__name__}-{i}" for i, (c, *_) in
                                                                    enumerate(REFUSED)])
 def test_decide_refuses_bad_commands_clearly_and_changes_nothing(bank, command, error, text) -> None:
@@ -333,6 +332,7 @@ def test_wrong_rabbitmq_url_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch, 
     assert "RabbitMQ" in message and text in message and fix in message
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("entry", ["require_rabbitmq", "connect", "open_channel"])
 def test_bad_rabbitmq_credentials_are_named_as_such_without_printing_the_password(monkeypatch, entry) -> None:
     password = secrets.token_hex(8)  # generated: no credential other than guest:guest lives in the repo
