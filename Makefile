@@ -4,8 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-startup-timeout=60 \
-         --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL = $(shell $(PY) -m tooling.notebooks nbval-args)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun strip

@@ -59,8 +59,19 @@ def _check_time(when: object) -> datetime:
 # Events: facts in the past tense. Every event has event_id, account_id and occurred_at.
 
 
+class _Checked:
+    """What every event checks as it is built: a timezone-aware time, and any amount as money."""
+
+    occurred_at: datetime  # a field of every event (declared by each dataclass below)
+
+    def __post_init__(self) -> None:
+        _check_time(self.occurred_at)
+        if "amount" in vars(self):
+            object.__setattr__(self, "amount", _check_amount(vars(self)["amount"]))
+
+
 @dataclass(frozen=True)
-class AccountCreated:
+class AccountCreated(_Checked):
     """An account was opened for an owner."""
 
     event_id: str
@@ -68,12 +79,10 @@ class AccountCreated:
     occurred_at: datetime
     owner: str
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
 
 
 @dataclass(frozen=True)
-class MoneyDeposited:
+class MoneyDeposited(_Checked):
     """Money was paid into an account (cash, salary, ...)."""
 
     event_id: str
@@ -82,13 +91,10 @@ class MoneyDeposited:
     amount: Decimal
     description: str = ""
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
-        object.__setattr__(self, "amount", _check_amount(self.amount))
 
 
 @dataclass(frozen=True)
-class MoneyWithdrawn:
+class MoneyWithdrawn(_Checked):
     """Money was taken out of an account (card payment, cash machine, ...)."""
 
     event_id: str
@@ -97,13 +103,10 @@ class MoneyWithdrawn:
     amount: Decimal
     description: str = ""
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
-        object.__setattr__(self, "amount", _check_amount(self.amount))
 
 
 @dataclass(frozen=True)
-class TransferSent:
+class TransferSent(_Checked):
     """Money left this account (account_id) for another one (to_account_id)."""
 
     event_id: str
@@ -113,13 +116,10 @@ class TransferSent:
     to_account_id: str
     transfer_id: str
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
-        object.__setattr__(self, "amount", _check_amount(self.amount))
 
 
 @dataclass(frozen=True)
-class TransferReceived:
+class TransferReceived(_Checked):
     """Money arrived in this account (account_id) from another one (from_account_id)."""
 
     event_id: str
@@ -129,21 +129,16 @@ class TransferReceived:
     from_account_id: str
     transfer_id: str
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
-        object.__setattr__(self, "amount", _check_amount(self.amount))
 
 
 @dataclass(frozen=True)
-class AccountClosed:
+class AccountClosed(_Checked):
     """The account was closed; it accepts no more money movements."""
 
     event_id: str
     account_id: str
     occurred_at: datetime
 
-    def __post_init__(self) -> None:
-        _check_time(self.occurred_at)
 
 
 Event = AccountCreated | MoneyDeposited | MoneyWithdrawn | TransferSent | TransferReceived | AccountClosed

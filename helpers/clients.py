@@ -1,4 +1,4 @@
-"""The client layer: connection settings, fail-fast checks and their errors, for every broker client.
+"""The client layer: connection settings, timeouts, fail-fast checks and their errors, for every broker client.
 
 `kafka_io`, `rabbit_io` and the stack's probes stand on this module; it imports only `config`.
 """
@@ -6,11 +6,24 @@
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from helpers import config
 
+if TYPE_CHECKING:
+    import pika
+
 FIX_COMMAND = "make up"
+
+#: Kafka clients give up on the first bootstrap after this long (kafka-python's default is 30 s).
+KAFKA_BOOTSTRAP_TIMEOUT_MS = 5_000
+#: How long a Kafka request (produce, fetch, admin call) may take before it fails.
+KAFKA_REQUEST_TIMEOUT_MS = 10_000
+#: How long a producer's send() may block waiting for metadata or buffer space.
+KAFKA_MAX_BLOCK_MS = 10_000
+#: Seconds a blocked connection (broker under a resource alarm) may stall a publish before failing.
+RABBITMQ_BLOCKED_CONNECTION_TIMEOUT_S = 10.0
 RABBITMQ_URL_FIX = f"export RABBITMQ_URL={config.DEFAULT_RABBITMQ_URL} (the local default)"
 REDIS_URL_FIX = f"export REDIS_URL={config.DEFAULT_REDIS_URL} (the local default)"
 
@@ -73,6 +86,12 @@ def require_kafka(settings: config.Settings | None = None) -> config.Settings:
 def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings:
     """Fail fast with BrokerUnavailable unless RabbitMQ accepts the URL's login; return the settings."""
     settings = settings or config.load()
+    connect_rabbitmq(settings).close()
+    return settings
+
+
+def _rabbitmq_reachable(settings: config.Settings) -> None:
+    """Fail fast with BrokerUnavailable unless the URL is valid and its host accepts TCP connections."""
     try:
         scheme = urlsplit(settings.rabbitmq_url).scheme
         if scheme not in ("amqp", "amqps"):
@@ -84,8 +103,13 @@ def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings
     reason = _refusal(host, port, settings.connect_timeout_s)
     if reason:
         raise BrokerUnavailable("RabbitMQ", f"{host}:{port}", reason)
-    _rabbitmq_login(settings)
-    return settings
+
+
+def kafka_connection(settings: config.Settings | None = None) -> dict[str, object]:
+    """Bootstrap servers and timeouts for any kafka-python client, after checking that Kafka answers."""
+    settings = require_kafka(settings)
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers, "bootstrap_timeout_ms": KAFKA_BOOTSTRAP_TIMEOUT_MS,
+            "request_timeout_ms": KAFKA_REQUEST_TIMEOUT_MS}
 
 
 def require_redis(settings: config.Settings | None = None) -> config.Settings:
@@ -146,16 +170,29 @@ def rabbitmq_refusal(error: Exception, settings: config.Settings) -> BrokerUnava
     return BrokerUnavailable("RabbitMQ", address, f"the AMQP handshake failed: {type(error).__name__} {error}".strip())
 
 
-def _rabbitmq_login(settings: config.Settings) -> None:
-    """Open and close one AMQP connection, so a refused login or vhost fails here, clearly."""
+def rabbitmq_parameters(settings: config.Settings | None = None) -> pika.URLParameters:
+    """Connection parameters from the course settings: the connect timeout, one attempt, no heartbeat."""
+    import pika
+
+    settings = settings or config.load()
+    parameters = pika.URLParameters(settings.rabbitmq_url)
+    parameters.socket_timeout = parameters.stack_timeout = settings.connect_timeout_s
+    parameters.blocked_connection_timeout = RABBITMQ_BLOCKED_CONNECTION_TIMEOUT_S
+    parameters.connection_attempts = 1
+    # A notebook may sit idle while its reader thinks; a BlockingConnection only answers heartbeats
+    # while it is being called, so the broker would drop it. 0 turns heartbeats off for these demos.
+    parameters.heartbeat = 0
+    return parameters
+
+
+def connect_rabbitmq(settings: config.Settings | None = None) -> pika.BlockingConnection:
+    """One AMQP connection, or BrokerUnavailable (BrokerRefused for a bad login or vhost) within seconds."""
     import pika
     import pika.exceptions
 
-    parameters = pika.URLParameters(settings.rabbitmq_url)
-    parameters.socket_timeout = parameters.stack_timeout = settings.connect_timeout_s
-    parameters.blocked_connection_timeout = settings.connect_timeout_s
-    parameters.connection_attempts, parameters.heartbeat = 1, 0
+    settings = settings or config.load()
+    _rabbitmq_reachable(settings)
     try:
-        pika.BlockingConnection(parameters).close()
+        return pika.BlockingConnection(rabbitmq_parameters(settings))
     except pika.exceptions.AMQPConnectionError as error:
         raise rabbitmq_refusal(error, settings) from None

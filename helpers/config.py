@@ -139,3 +139,11 @@ def management_url(settings: Settings | None = None) -> str:
     if prefix:
         return f"{prefix.rstrip('/')}/proxy/{settings.rabbitmq_management_port}/"
     return f"http://{settings.rabbitmq_host}:{settings.rabbitmq_management_port}/"
+
+
+def fresh_data_path(name: str, folder: Path | None = None) -> Path:
+    """A path for a new SQLite file under the data folder (or `folder`): any old copy and its -wal/-shm removed."""
+    path = folder / name if folder is not None else data_path(name)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return path

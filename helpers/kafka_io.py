@@ -17,10 +17,8 @@ client factory first checks that Kafka answers and raises `clients.BrokerUnavail
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -36,10 +34,8 @@ from kafka.errors import (
     TopicAlreadyExistsError,
 )
 
-from helpers import banking, clients
+from helpers import clients, waiting
 
-BOOTSTRAP_TIMEOUT_MS = 5_000
-REQUEST_TIMEOUT_MS = 10_000
 # The broker's smallest allowed session (group.min.session.timeout.ms defaults to 6 s): a consumer
 # that vanishes without close() is noticed within seconds, not the default 45 s.
 SESSION_TIMEOUT_MS = 6_000
@@ -47,38 +43,21 @@ HEARTBEAT_INTERVAL_MS = 500
 RESET_TIMEOUT_S = 30.0
 
 
-def _connection(**overrides: Any) -> dict[str, Any]:
-    """Bootstrap settings after checking that Kafka answers, merged with the caller's overrides."""
-    settings = clients.require_kafka()
-    return {"bootstrap_servers": settings.kafka_bootstrap_servers,
-            "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, **overrides}
-
-
 def admin(**overrides: Any) -> KafkaAdminClient:
     """A KafkaAdminClient for the course's broker (fails fast when Kafka is down)."""
-    return KafkaAdminClient(**_connection(**{"request_timeout_ms": REQUEST_TIMEOUT_MS, **overrides}))
+    return KafkaAdminClient(**{**clients.kafka_connection(), **overrides})
 
 
 def producer(**overrides: Any) -> KafkaProducer:
     """A KafkaProducer for the course's broker (bytes in, bytes out; fails fast when Kafka is down)."""
-    defaults = {"max_block_ms": 10_000, "request_timeout_ms": REQUEST_TIMEOUT_MS}
-    return KafkaProducer(**_connection(**{**defaults, **overrides}))
+    return KafkaProducer(**{**clients.kafka_connection(), "max_block_ms": clients.KAFKA_MAX_BLOCK_MS, **overrides})
 
 
 def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
     """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session."""
     defaults = {"auto_offset_reset": "earliest", "session_timeout_ms": SESSION_TIMEOUT_MS,
-                "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS, "request_timeout_ms": REQUEST_TIMEOUT_MS}
-    return KafkaConsumer(*topics, **_connection(**{**defaults, **overrides}))
-
-
-def _until(condition: Any, timeout_s: float, what: str, interval_s: float = 0.05) -> None:
-    """Poll `condition()` until it is true, or raise TimeoutError naming `what` after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"Kafka: {what} did not happen within {timeout_s:g} s")
-        time.sleep(interval_s)
+                "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS}
+    return KafkaConsumer(*topics, **{**clients.kafka_connection(), **defaults, **overrides})
 
 
 def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | None = None,
@@ -88,22 +67,22 @@ def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | Non
     with admin() as client:
         existing = set(client.list_topics()) & set(names)
         if existing:
-            client.delete_topics(sorted(existing), timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
-            _until(lambda: not set(client.list_topics()) & existing, timeout_s, f"deleting {sorted(existing)}")
+            client.delete_topics(sorted(existing), timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
+            waiting.until(lambda: not set(client.list_topics()) & existing, timeout_s,
+                          f"Kafka: deleting {sorted(existing)} did not finish")
         spec = {name: {"num_partitions": count, "replication_factor": 1, "configs": dict(configs or {})}
                 for name, count in partitions.items()}
-        deadline = time.monotonic() + timeout_s
-        while True:  # a just-deleted topic can linger in the controller for a moment
+
+        def created() -> bool:
+            nonlocal spec
             try:
-                client.create_topics(spec, timeout_ms=REQUEST_TIMEOUT_MS)
-                break
-            except TopicAlreadyExistsError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.1)
+                client.create_topics(spec, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS)
+                return True
+            except TopicAlreadyExistsError:  # a just-deleted topic can linger in the controller for a moment
                 spec = {name: options for name, options in spec.items() if name not in client.list_topics()}
-                if not spec:
-                    break
+                return not spec
+
+        waiting.until(created, timeout_s, f"Kafka: {sorted(spec)} could not be created", interval_s=0.1)
         client.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
         described = {topic["name"]: len(topic["partitions"]) for topic in client.describe_topics(names)}
     if described != dict(partitions):
@@ -116,8 +95,9 @@ def delete_topics(names: Iterable[str], timeout_s: float = RESET_TIMEOUT_S) -> l
     with admin() as client:
         existing = sorted(set(client.list_topics()) & set(names))
         if existing:
-            client.delete_topics(existing, timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
-            _until(lambda: not set(client.list_topics()) & set(existing), timeout_s, f"deleting {existing}")
+            client.delete_topics(existing, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
+            waiting.until(lambda: not set(client.list_topics()) & set(existing), timeout_s,
+                          f"Kafka: deleting {existing} did not finish")
     return existing
 
 
@@ -128,31 +108,33 @@ WAIT_FOR = {NonEmptyGroupError.__name__, *(error.__name__ for error in COORDINAT
 
 def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
     """Forget the committed offsets of consumer groups (a group with live members is waited for)."""
+    pending, result = list(groups), dict[str, str]()
+
+    def deleted(client: KafkaAdminClient) -> bool:
+        nonlocal pending, result
+        try:
+            result = client.delete_groups(pending)
+        except COORDINATOR_NOT_READY as error:  # a new broker creates its offsets topic on first use
+            result = {group: type(error).__name__ for group in pending}
+        pending = [group for group, outcome in result.items() if outcome not in ("OK", GroupIdNotFoundError.__name__)]
+        if any(result[group] not in WAIT_FOR for group in pending):
+            raise RuntimeError(f"Kafka: could not delete consumer groups: {result}")
+        return not pending
+
+    def why() -> str:
+        return f"Kafka: groups {pending} " + (
+            "still have members" if NonEmptyGroupError.__name__ in result.values() else "have no coordinator")
+
     with admin() as client:
-        deadline = time.monotonic() + timeout_s
-        pending = list(groups)
-        while pending:
-            try:
-                result = client.delete_groups(pending)
-            except COORDINATOR_NOT_READY as error:  # a new broker creates its offsets topic on first use
-                result = {group: type(error).__name__ for group in pending}
-            pending = [group for group, outcome in result.items()
-                       if outcome not in ("OK", GroupIdNotFoundError.__name__)]
-            if pending and any(result[group] not in WAIT_FOR for group in pending):
-                raise RuntimeError(f"Kafka: could not delete consumer groups: {result}")
-            if pending and time.monotonic() >= deadline:
-                why = "still have members" if NonEmptyGroupError.__name__ in result.values() else "have no coordinator"
-                raise TimeoutError(f"Kafka: groups {pending} {why} after {timeout_s:g} s")
-            if pending:
-                time.sleep(0.2)
+        waiting.until(lambda: not pending or deleted(client), timeout_s, why, interval_s=0.2)
 
 
 def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list[ConsumerRecord]:
     """Poll until `max_records` records arrived or `timeout_s` passed; return them in arrival order."""
     records: list[ConsumerRecord] = []
-    deadline = time.monotonic() + timeout_s
+    deadline = waiting.Deadline(timeout_s)
     while len(records) < max_records:
-        remaining_ms = int((deadline - time.monotonic()) * 1000)
+        remaining_ms = int(deadline.remaining() * 1000)
         if remaining_ms <= 0:
             break
         batch = consumer.poll(timeout_ms=min(remaining_ms, 500), max_records=max_records - len(records))
@@ -193,8 +175,8 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
         return described["group_state"] == "Stable" and on_broker == sorted(assignment(m) for m in consumers)
 
     with admin() as client:
-        _until(lambda: settled(client), timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions",
-               interval_s=0)
+        waiting.until(lambda: settled(client), timeout_s,
+                      f"Kafka: {len(consumers)} consumers were not sharing {partitions} partitions", interval_s=0)
     for member in consumers:
         for tp in member.assignment():
             committed = member.committed(tp)
@@ -249,27 +231,3 @@ def lag_table(group: str, topic: str) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["partition", "committed", "end_offset"])
     table["lag"] = table["end_offset"] - table["committed"]
     return table
-
-
-class ApplyOnce:
-    """The state half of an idempotent consumer: applies each event id once, counts the duplicates."""
-
-    def __init__(self) -> None:
-        self.accounts: dict[str, banking.Account] = {}
-        self.seen: set[str] = set()
-        self.applied = 0
-        self.duplicates = 0
-
-    def apply(self, event: banking.Event) -> bool:
-        """Fold the event into the balances unless its id was seen before; True when applied."""
-        if event.event_id in self.seen:
-            self.duplicates += 1
-            return False
-        self.accounts[event.account_id] = banking.apply(self.accounts.get(event.account_id), event)
-        self.seen.add(event.event_id)
-        self.applied += 1
-        return True
-
-    def balances(self) -> dict[str, Decimal]:
-        """{account_id: balance}, sorted by account."""
-        return {account_id: self.accounts[account_id].balance for account_id in sorted(self.accounts)}

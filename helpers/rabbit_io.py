@@ -13,7 +13,6 @@ out in the notebooks. Nothing connects at import time. The module is named so it
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -22,10 +21,10 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from helpers import clients, config
+from helpers import clients, config, waiting
 
-#: Seconds a blocked connection (broker under a resource alarm) may stall a publish before failing.
-BLOCKED_CONNECTION_TIMEOUT_S = 10.0
+#: Our own header counting a message's retries (RabbitMQ 3.13+ no longer interprets client-set x-* headers).
+RETRY_HEADER = "retry-count"
 
 
 class Message(NamedTuple):
@@ -36,27 +35,9 @@ class Message(NamedTuple):
     body: bytes
 
 
-def parameters(settings: config.Settings | None = None) -> pika.URLParameters:
-    """Connection parameters from the course settings, with short timeouts and no heartbeat."""
-    settings = settings or config.load()
-    params = pika.URLParameters(settings.rabbitmq_url)
-    params.socket_timeout = settings.connect_timeout_s
-    params.stack_timeout = settings.connect_timeout_s
-    params.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_S
-    params.connection_attempts = 1
-    # A notebook may sit idle while its reader thinks; a BlockingConnection only answers heartbeats
-    # while it is being called, so the broker would drop it. 0 turns heartbeats off for these demos.
-    params.heartbeat = 0
-    return params
-
-
 def connect(settings: config.Settings | None = None) -> pika.BlockingConnection:
-    """A blocking connection to the course broker, or BrokerUnavailable within seconds."""
-    settings = clients.require_rabbitmq(settings)
-    try:
-        return pika.BlockingConnection(parameters(settings))
-    except pika.exceptions.AMQPConnectionError as error:
-        raise clients.rabbitmq_refusal(error, settings) from None
+    """One blocking connection to the course broker, or BrokerUnavailable within seconds."""
+    return clients.connect_rabbitmq(settings)
 
 
 def open_channel(settings: config.Settings | None = None) -> BlockingChannel:
@@ -89,10 +70,10 @@ def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
     messages: list[Message] = []
     if max_messages <= 0:
         return messages
-    deadline = time.monotonic() + max_wait_s
+    deadline = waiting.Deadline(max_wait_s)
     for method, properties, body in channel.consume(queue, inactivity_timeout=inactivity_timeout_s):
         if method is None:  # nothing arrived for inactivity_timeout_s
-            if depth(channel, queue) == 0 or time.monotonic() > deadline:
+            if depth(channel, queue) == 0 or deadline.passed():
                 break
             continue
         if ack:
@@ -111,11 +92,15 @@ def depth(channel: BlockingChannel, queue: str) -> int:
 
 def wait_for_depth(channel: BlockingChannel, queue: str, expected: int, timeout_s: float = 5.0) -> int:
     """Poll a queue's depth until it equals `expected` (e.g. after a consumer died); TimeoutError if never."""
-    deadline = time.monotonic() + timeout_s
-    while (current := depth(channel, queue)) != expected:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{queue} holds {current} messages, not {expected}, after {timeout_s:g} s")
-        channel.connection.sleep(0.05)
+    current = -1
+
+    def reached() -> bool:
+        nonlocal current
+        current = depth(channel, queue)
+        return current == expected
+
+    waiting.until(reached, timeout_s, lambda: f"{queue} holds {current} messages, not {expected},",
+                  sleep=channel.connection.sleep)
     return current
 
 
@@ -177,11 +162,8 @@ def route_table(channel: BlockingChannel, exchange: str, queues: Sequence[str],
 def pump_until(connection: pika.BlockingConnection, condition: Callable[[], bool],
                timeout_s: float = 5.0, step_s: float = 0.05) -> None:
     """Process I/O (deliver to basic_consume callbacks) until condition() holds, or TimeoutError."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the expected deliveries did not arrive within {timeout_s:g} s")
-        connection.process_data_events(time_limit=step_s)
+    waiting.until(condition, timeout_s, "the expected deliveries did not arrive", interval_s=step_s,
+                  sleep=lambda seconds: connection.process_data_events(time_limit=seconds))
 
 
 def x_death(properties: pika.BasicProperties) -> pd.DataFrame:

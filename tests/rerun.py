@@ -25,9 +25,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from tooling.notebooks import NBVAL_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
-         "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 RUN_TIMEOUT_S = 3600
 LOG_DIR = ROOT / "results" / "rerun"
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
@@ -65,7 +65,7 @@ def summary(text: str) -> str:
 
 def run_nbval(path: Path, report: Path, log: Path) -> Outcome:
     """Run strict nbval over one notebook in a fresh pytest process; read its outcome from the JUnit report."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *NBVAL,
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *NBVAL_ARGS,
                f"--junitxml={report}", str(path.relative_to(ROOT))]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as output:

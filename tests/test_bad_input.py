@@ -25,6 +25,7 @@ from kafka.errors import KafkaTimeoutError
 
 from helpers import banking, clients, config, kafka_io, rabbit_io
 from helpers.eventstore import ConcurrencyError, EventStore
+from helpers.projection import ApplyOnce
 from tooling.stack import probe
 
 AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -176,15 +177,15 @@ def test_malformed_payloads_raise_malformed_event_saying_what_is_wrong(payload: 
     assert text in str(caught.value)
 
 
-def projection_with_one_account() -> kafka_io.ApplyOnce:
+def projection_with_one_account() -> ApplyOnce:
     """An idempotent projection already holding ACC-001 with 100.00."""
-    projection = kafka_io.ApplyOnce()
+    projection = ApplyOnce()
     projection.apply(banking.AccountCreated("ev-1", "ACC-001", AT, "Alice"))
     projection.apply(banking.MoneyDeposited("ev-2", "ACC-001", AT, Decimal("100.00")))
     return projection
 
 
-def handle(projection: kafka_io.ApplyOnce, payload: bytes, parked: list[tuple[bytes, str]]) -> None:
+def handle(projection: ApplyOnce, payload: bytes, parked: list[tuple[bytes, str]]) -> None:
     """The consumer-side handler the notebooks use: parse, apply once; park what cannot be parsed or applied."""
     try:
         projection.apply(banking.from_json(payload))
@@ -201,6 +202,7 @@ def test_an_event_out_of_order_is_refused_and_the_projection_is_unchanged() -> N
     assert projection.balances() == before and projection.applied == 2
 
 
+@pytest.mark.live
 def test_malformed_and_unknown_messages_on_a_kafka_topic_are_parked_with_their_reason() -> None:
     topic = f"badinput-{uuid.uuid4().hex[:8]}"
     kafka_io.reset_topics({topic: 1})
@@ -227,6 +229,7 @@ def test_malformed_and_unknown_messages_on_a_kafka_topic_are_parked_with_their_r
     assert (projection.applied, projection.duplicates) == (3, 1)
 
 
+@pytest.mark.live
 def test_malformed_messages_on_a_rabbitmq_queue_are_dead_lettered_with_their_reason() -> None:
     queue = f"badinput-{uuid.uuid4().hex[:8]}"
     parking = f"{queue}.parked"
@@ -287,6 +290,7 @@ def test_wrong_kafka_address_fails_fast_naming_kafka_and_the_fix(monkeypatch, se
     assert "make up" in message or "export KAFKA_BOOTSTRAP_SERVERS" in message
 
 
+@pytest.mark.live
 def test_kafka_pointed_at_a_port_that_is_not_kafka_fails_fast(monkeypatch) -> None:
     # The TCP check passes (RabbitMQ answers there); the Kafka client's bounded bootstrap then gives up.
     settings = config.load()
@@ -309,10 +313,11 @@ RABBIT_CASES = [
     (lambda: "http://guest:guest@127.0.0.1:5672/", "must start with amqp://, got http://", "export RABBITMQ_URL="),
     (lambda: "127.0.0.1:5672", "must start with amqp://", "export RABBITMQ_URL="),
     (lambda: "", "must start with amqp://, got no scheme", "export RABBITMQ_URL="),
-    (lambda: rabbitmq_url(vhost="badinput-no-such-vhost"),
-     "refused access to the virtual host 'badinput-no-such-vhost'", "%2F is the default one"),
-    (lambda: rabbitmq_url(port=str(config.load().kafka_port), host=config.load().kafka_host),
-     "the AMQP handshake failed", "make up"),
+    pytest.param(lambda: rabbitmq_url(vhost="badinput-no-such-vhost"),  # the broker itself refuses
+                 "refused access to the virtual host 'badinput-no-such-vhost'", "%2F is the default one",
+                 marks=pytest.mark.live),
+    pytest.param(lambda: rabbitmq_url(port=str(config.load().kafka_port), host=config.load().kafka_host),
+                 "the AMQP handshake failed", "make up", marks=pytest.mark.live),  # Kafka answers, not in AMQP
 ]
 
 
@@ -327,6 +332,7 @@ def test_wrong_rabbitmq_url_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch, 
     assert "RabbitMQ" in message and text in message and fix in message
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("entry", ["require_rabbitmq", "connect", "open_channel"])
 def test_bad_rabbitmq_credentials_are_named_as_such_without_printing_the_password(monkeypatch, entry) -> None:
     password = secrets.token_hex(8)  # generated: no credential other than guest:guest lives in the repo
@@ -348,11 +354,13 @@ def test_redact_hides_the_password_only() -> None:
     assert clients.redact("amqp://h:1/%2F") == "amqp://h:1/%2F"
 
 
+@pytest.mark.live
 def test_the_configured_brokers_still_answer_after_all_of_this() -> None:
     assert clients.require_rabbitmq().rabbitmq_url == config.load().rabbitmq_url
     assert probe.kafka_round_trip().ok and probe.rabbitmq_round_trip().ok
 
 
+@pytest.mark.live
 def test_kafka_client_factories_let_the_caller_override_their_defaults() -> None:
     # A learner (or a fault test) tuning a default timeout used to get "got multiple values for keyword argument".
     with kafka_io.producer(max_block_ms=20_000, request_timeout_ms=15_000) as producer:

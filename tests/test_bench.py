@@ -92,6 +92,7 @@ def test_write_csv_keeps_raw_numbers(tmp_path) -> None:
 
 # --- live smoke tests: each measurement runs on the brokers and cleans up (rates are not asserted) ---
 
+@pytest.mark.live
 def test_rabbit_measurements_confirm_every_message_and_leave_the_queue_empty() -> None:
     from helpers import rabbit_io
 
@@ -110,6 +111,7 @@ def test_rabbit_measurements_confirm_every_message_and_leave_the_queue_empty() -
         channel.connection.close()
 
 
+@pytest.mark.live
 def test_kafka_and_store_measurements_run(tmp_path) -> None:
     from helpers import kafka_io
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -63,6 +64,45 @@ def test_kafka_advertises_an_address_clients_on_the_host_can_reach() -> None:
     env = SERVICES["kafka"]["environment"]
     assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{config.DEFAULT_KAFKA_BOOTSTRAP_SERVERS}"
     assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == 0
+
+
+#: Settings whose value depends on where the broker runs: in the container it listens on every interface
+#: (the port is published on 127.0.0.1 only), names itself localhost and keeps its data in the volume.
+WHERE_IT_RUNS = {"listeners", "controller.quorum.voters", "log.dirs"}
+
+
+def native_properties() -> dict[str, str]:
+    """The native broker's server.properties at the default addresses, as a dict."""
+    defaults = replace(config.load(), kafka_bootstrap_servers=config.DEFAULT_KAFKA_BOOTSTRAP_SERVERS,
+                       kafka_controller_port=config.DEFAULT_KAFKA_CONTROLLER_PORT)
+    lines = native_kafka.server_properties(defaults).splitlines()
+    return dict(line.split("=", 1) for line in lines if line)
+
+
+def compose_properties() -> dict[str, str]:
+    """The compose broker's KAFKA_* variables as the image turns them into properties (KAFKA_LOG_DIRS -> log.dirs)."""
+    env = SERVICES["kafka"]["environment"]
+    return {name.removeprefix("KAFKA_").lower().replace("_", "."): str(value)
+            for name, value in env.items() if name != "KAFKA_HEAP_OPTS"}
+
+
+def test_compose_and_native_kafka_set_the_same_broker_properties() -> None:
+    native, compose = native_properties(), compose_properties()
+    assert sorted(native) == sorted(compose)
+    same = {key for key in native if key not in WHERE_IT_RUNS}
+    assert {key: compose[key] for key in same} == {key: native[key] for key in same}
+
+
+def test_compose_and_native_kafka_differ_only_where_they_run() -> None:
+    native, compose = native_properties(), compose_properties()
+    assert re.sub(r"//[\w.]*:", "//:", native["listeners"]) == compose["listeners"]
+    assert native["controller.quorum.voters"].replace("127.0.0.1", "localhost") == compose["controller.quorum.voters"]
+    assert f"kafka-data:{compose['log.dirs']}" in SERVICES["kafka"]["volumes"]
+    assert native["log.dirs"].endswith("/kafka/data")
+
+
+def test_compose_and_native_kafka_use_the_same_heap() -> None:
+    assert SERVICES["kafka"]["environment"]["KAFKA_HEAP_OPTS"] == " ".join(native_kafka.HEAP)
 
 
 def test_compose_ports_match_the_config_defaults() -> None:

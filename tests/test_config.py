@@ -57,3 +57,18 @@ def test_management_url_goes_through_binders_proxy(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone-abc/")
     monkeypatch.delenv("RABBITMQ_MANAGEMENT_PORT", raising=False)
     assert config.management_url() == "/user/someone-abc/proxy/15672/"
+
+
+def test_fresh_data_path_removes_an_old_database_and_its_companions(tmp_path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"bank.sqlite{suffix}").write_text("left over from the last run")
+    (tmp_path / "other.sqlite").write_text("not ours")
+    path = config.fresh_data_path("bank.sqlite", tmp_path)
+    assert path == tmp_path / "bank.sqlite"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]
+
+
+def test_fresh_data_path_defaults_to_the_data_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    path = config.fresh_data_path("nb.sqlite")
+    assert path == tmp_path / "data" / "nb.sqlite" and path.parent.is_dir() and not path.exists()

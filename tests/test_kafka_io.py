@@ -9,7 +9,7 @@ import pytest
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from helpers import banking, kafka_io, workload
+from helpers import banking, kafka_io, projection, workload
 from helpers.clients import BrokerUnavailable
 
 TOPIC = "test-kafka-io"
@@ -32,6 +32,7 @@ def produce(topic: str, count: int, keys: int = 6) -> None:
         producer.flush(timeout=10)
 
 
+@pytest.mark.live
 def test_reset_topics_leaves_an_empty_topic_with_the_requested_partitions(topic: str) -> None:
     produce(topic, 25)
     assert kafka_io.offsets_table(topic)["messages"].sum() == 25
@@ -41,6 +42,7 @@ def test_reset_topics_leaves_an_empty_topic_with_the_requested_partitions(topic:
     assert table["end_offset"].tolist() == [0, 0, 0, 0]
 
 
+@pytest.mark.live
 def test_offsets_table_counts_every_message_per_partition(topic: str) -> None:
     produce(topic, 30)
     table = kafka_io.offsets_table(topic)
@@ -49,6 +51,7 @@ def test_offsets_table_counts_every_message_per_partition(topic: str) -> None:
     assert table["messages"].sum() == 30
 
 
+@pytest.mark.live
 def test_consume_stops_on_the_record_count(topic: str) -> None:
     produce(topic, 20)
     with kafka_io.consumer(topic, group_id=GROUP) as consumer:
@@ -59,6 +62,7 @@ def test_consume_stops_on_the_record_count(topic: str) -> None:
     assert took < 10, "stopping on the count should not wait for the timeout"
 
 
+@pytest.mark.live
 def test_consume_stops_on_the_timeout_when_nothing_arrives(topic: str) -> None:
     with kafka_io.consumer(topic, group_id=GROUP) as consumer:
         started = time.monotonic()
@@ -68,6 +72,7 @@ def test_consume_stops_on_the_timeout_when_nothing_arrives(topic: str) -> None:
     assert 1.4 <= took < 5
 
 
+@pytest.mark.live
 def test_lag_table_after_producing_n_and_committing_m(topic: str) -> None:
     produce(topic, 30)
     ends = kafka_io.end_offsets(topic)
@@ -82,6 +87,7 @@ def test_lag_table_after_producing_n_and_committing_m(topic: str) -> None:
     assert table["lag"].sum() == 30 - sum(committed.values())
 
 
+@pytest.mark.live
 def test_lag_table_counts_an_uncommitted_group_from_the_start(topic: str) -> None:
     produce(topic, 12)
     table = kafka_io.lag_table(GROUP, topic)
@@ -89,6 +95,7 @@ def test_lag_table_counts_an_uncommitted_group_from_the_start(topic: str) -> Non
     assert table["lag"].sum() == 12
 
 
+@pytest.mark.live
 def test_reset_group_forgets_committed_offsets(topic: str) -> None:
     produce(topic, 9)
     with kafka_io.consumer(topic, group_id=GROUP, enable_auto_commit=False) as consumer:
@@ -99,6 +106,7 @@ def test_reset_group_forgets_committed_offsets(topic: str) -> None:
     assert kafka_io.committed_offsets(GROUP, topic) == {}
 
 
+@pytest.mark.live
 def test_settle_splits_the_partitions_between_two_members(topic: str) -> None:
     first = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-a", enable_auto_commit=False)
     second = kafka_io.consumer(topic, group_id=GROUP, client_id="test-kafka-b", enable_auto_commit=False)
@@ -147,18 +155,7 @@ def small_history() -> list[banking.Event]:
     return workload.generate(accounts=4, days=10, seed=7, start=datetime(2026, 1, 1, tzinfo=UTC))
 
 
-def test_apply_once_ignores_duplicates() -> None:
-    events = small_history()
-    with_duplicates = [event for event in events for _ in range(2 if int(event.event_id[4:10]) % 3 == 0 else 1)]
-    ledger = kafka_io.ApplyOnce()
-    for event in with_duplicates:
-        ledger.apply(event)
-    assert ledger.applied == len(events)
-    assert ledger.duplicates == len(with_duplicates) - len(events) > 0
-    expected = {account_id: account.balance for account_id, account in banking.replay_all(events).items()}
-    assert ledger.balances() == dict(sorted(expected.items()))
-
-
+@pytest.mark.live
 def test_idempotent_consumer_over_kafka_applies_each_event_once(topic: str) -> None:
     events = small_history()
     with kafka_io.producer() as producer:
@@ -167,7 +164,7 @@ def test_idempotent_consumer_over_kafka_applies_each_event_once(topic: str) -> N
                 producer.send(topic, key=event.account_id.encode(), value=banking.to_json(event).encode())
         producer.flush(timeout=10)
     sent = sum(kafka_io.offsets_table(topic)["messages"])
-    ledger = kafka_io.ApplyOnce()
+    ledger = projection.ApplyOnce()
     with kafka_io.consumer(topic, group_id=GROUP, enable_auto_commit=False) as consumer:
         records = kafka_io.consume(consumer, max_records=sent, timeout_s=20)
         for record in records:

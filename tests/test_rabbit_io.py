@@ -7,7 +7,7 @@ import time
 import pika
 import pytest
 
-from helpers import rabbit_io
+from helpers import config, rabbit_io
 from helpers.clients import BrokerUnavailable
 from helpers.exercises import rabbitmq as exercises
 
@@ -36,6 +36,7 @@ def declare_queues(channel, names=("a", "b", "c")) -> list[str]:
     return queues
 
 
+@pytest.mark.live
 def test_reset_leaves_nothing_behind(channel):
     queue, exchange = QUEUES[0], EXCHANGES[0]
     channel.exchange_declare(exchange, "direct", durable=True)
@@ -50,6 +51,7 @@ def test_reset_leaves_nothing_behind(channel):
     assert rabbit_io.reset(channel, exchanges=[exchange], queues=[queue])  # missing names are fine
 
 
+@pytest.mark.live
 def test_drain_stops_on_count_then_on_inactivity(channel):
     (queue,) = declare_queues(channel, ["a"])
     for number in range(5):
@@ -69,6 +71,7 @@ def test_drain_stops_on_count_then_on_inactivity(channel):
     ]
 
 
+@pytest.mark.live
 def test_drain_on_an_empty_queue_returns_after_the_timeout(channel):
     (queue,) = declare_queues(channel, ["a"])
     started = time.monotonic()
@@ -76,6 +79,7 @@ def test_drain_on_an_empty_queue_returns_after_the_timeout(channel):
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.live
 def test_direct_exchange_routes_by_exact_key(channel):
     exchange = f"{PREFIX}direct"
     a, b, c = declare_queues(channel)
@@ -91,6 +95,7 @@ def test_direct_exchange_routes_by_exact_key(channel):
     }
 
 
+@pytest.mark.live
 def test_fanout_exchange_ignores_the_key(channel):
     exchange = f"{PREFIX}fanout"
     queues = declare_queues(channel)
@@ -101,6 +106,7 @@ def test_fanout_exchange_ignores_the_key(channel):
     assert (table == "✓").all().all()
 
 
+@pytest.mark.live
 def test_topic_exchange_wildcards(channel):
     exchange = f"{PREFIX}topic"
     a, b, c = declare_queues(channel)
@@ -115,6 +121,7 @@ def test_topic_exchange_wildcards(channel):
     assert table[c].tolist() == ["✓", "", "✓", "", "", ""]
 
 
+@pytest.mark.live
 def test_the_exercise_reference_matches_the_broker(channel):
     """The topic rule the exercise checkers judge by is the broker's own."""
     exchange = f"{PREFIX}topic"
@@ -130,6 +137,7 @@ def test_the_exercise_reference_matches_the_broker(channel):
             assert (table.loc[key, queue] == "✓") == exercises.topic_matches(binding, key), (binding, key)
 
 
+@pytest.mark.live
 def test_headers_exchange_all_versus_any(channel):
     exchange = f"{PREFIX}headers"
     every, some = declare_queues(channel, ["a", "b"])
@@ -144,6 +152,7 @@ def test_headers_exchange_all_versus_any(channel):
     assert table[some].tolist() == ["✓", "✓", ""]
 
 
+@pytest.mark.live
 def test_unacked_messages_come_back_redelivered(channel):
     (queue,) = declare_queues(channel, ["work"])
     for number in range(3):
@@ -161,6 +170,7 @@ def test_unacked_messages_come_back_redelivered(channel):
     assert sorted((m.body, m.method.redelivered) for m in again) == [(b"0", True), (b"1", True), (b"2", False)]
 
 
+@pytest.mark.live
 def test_rejected_message_is_dead_lettered_with_x_death(channel):
     work, dead = f"{PREFIX}work", f"{PREFIX}dead"
     dlx = f"{PREFIX}dlx"
@@ -182,12 +192,14 @@ def test_rejected_message_is_dead_lettered_with_x_death(channel):
     ]
 
 
+@pytest.mark.live
 def test_unroutable_mandatory_publish_is_reported(channel):
     channel.confirm_delivery()
     with pytest.raises(pika.exceptions.UnroutableError):
         channel.basic_publish("", f"{PREFIX}no-such-queue", b"lost?", mandatory=True)
 
 
+@pytest.mark.live
 def test_wait_for_depth_gives_up_after_its_timeout(channel):
     (queue,) = declare_queues(channel, ["a"])
     started = time.monotonic()
@@ -204,3 +216,21 @@ def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
     assert time.monotonic() - started < 5
     message = str(raised.value)
     assert "RabbitMQ" in message and "127.0.0.1:1" in message and "make up" in message
+
+
+@pytest.mark.live
+def test_connect_opens_one_amqp_connection_with_the_client_layers_settings(monkeypatch):
+    opened = []
+    real = pika.BlockingConnection
+
+    def counting(parameters):
+        opened.append(parameters)
+        return real(parameters)
+
+    monkeypatch.setattr(pika, "BlockingConnection", counting)
+    connection = rabbit_io.connect()
+    connection.close()
+    assert len(opened) == 1, "one connection per connect(): the login is checked by the connection itself"
+    settings = config.load()
+    assert opened[0].socket_timeout == opened[0].stack_timeout == settings.connect_timeout_s
+    assert (opened[0].connection_attempts, opened[0].heartbeat) == (1, 0)

@@ -29,6 +29,7 @@ def default_ports() -> dict[str, int]:
             "redis": settings.redis_port}
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("name", list(default_ports()))
 def test_running_brokers_listen_on_loopback_only(name: str) -> None:
     settings = config.load()

@@ -39,12 +39,14 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dic
         stack("down", env)
 
 
+@pytest.mark.live
 def test_native_up_starts_both_brokers(native_stack: tuple[dict[str, str], str]) -> None:
     _, output = native_stack
     assert "kafka     127.0.0.1:19092        started (native)" in output
     assert "rabbitmq  127.0.0.1:15673        started (native)" in output
 
 
+@pytest.mark.live
 def test_status_names_the_way_each_broker_was_started(native_stack: tuple[dict[str, str], str]) -> None:
     env, _ = native_stack
     result = stack("status", env)
@@ -54,6 +56,7 @@ def test_status_names_the_way_each_broker_was_started(native_stack: tuple[dict[s
     assert "native (make up)" in lines["rabbitmq"] and "ok, publish + consume + ack" in lines["rabbitmq"]
 
 
+@pytest.mark.live
 def test_second_up_reuses_what_is_running(native_stack: tuple[dict[str, str], str]) -> None:
     env, _ = native_stack
     result = stack("up", env)
@@ -61,12 +64,14 @@ def test_second_up_reuses_what_is_running(native_stack: tuple[dict[str, str], st
     assert result.stdout.count("already answering") == 3 and "started" not in result.stdout
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("port", [19092, 19093, 15673, 25673, 19674, 19675, 19676, 19679])
 def test_native_brokers_listen_on_loopback_only(native_stack: tuple[dict[str, str], str], port: int) -> None:
     addresses = probe.listening_addresses(port)
     assert addresses and addresses <= probe.LOOPBACK_ADDRESSES, addresses
 
 
+@pytest.mark.live
 def test_native_kafka_runs_the_pinned_release_with_a_capped_heap(native_stack: tuple[dict[str, str], str]) -> None:
     env, _ = native_stack
     pid = process.read_pid(Path(env["COURSE_STATE_DIR"]) / "kafka" / "kafka.pid")
@@ -76,6 +81,7 @@ def test_native_kafka_runs_the_pinned_release_with_a_capped_heap(native_stack: t
     assert any(f"kafka-{config.pinned_versions()['KAFKA_VERSION']}" in arg for arg in command_line)
 
 
+@pytest.mark.live
 def test_down_stops_what_up_started_and_status_shows_it(native_stack: tuple[dict[str, str], str]) -> None:
     env, _ = native_stack
     result = stack("down", env)
@@ -86,6 +92,7 @@ def test_down_stops_what_up_started_and_status_shows_it(native_stack: tuple[dict
     assert status.stdout.count("DOWN") == 3
 
 
+@pytest.mark.live
 def test_up_reuses_brokers_it_did_not_start_and_down_leaves_them(tmp_path: Path) -> None:
     env = {"COURSE_STATE_DIR": str(tmp_path)}  # the course's own brokers, already running
     up = stack("up", env)

@@ -264,7 +264,7 @@ def rabbit_publish_async_confirms(queue: str, count: int, window: int = 500) -> 
 
     import pika
 
-    from helpers import rabbit_io
+    from helpers import clients, rabbit_io
 
     state: dict[str, Any] = {"published": 0, "outstanding": deque(), "error": None, "started": 0.0, "rate": None}
 
@@ -304,7 +304,7 @@ def rabbit_publish_async_confirms(queue: str, count: int, window: int = 500) -> 
 
     channel_holder: list[Any] = []
     connection = pika.SelectConnection(
-        rabbit_io.parameters(),
+        clients.rabbitmq_parameters(),
         on_open_callback=lambda conn: conn.channel(on_open_callback=on_channel),
         on_open_error_callback=lambda _conn, error: state.update(error=f"could not connect: {error}"),
         on_close_callback=lambda _conn, _reason: connection.ioloop.stop(),
@@ -377,18 +377,11 @@ def _bench_events(count: int) -> list[Any]:
     return events
 
 
-def _fresh(path: Path) -> Path:
-    """Remove a SQLite file and its WAL companions; return the path."""
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    return path
-
-
 def store_appends(folder: Path, count: int) -> float:
     """helpers.eventstore: one event per append (one transaction each), one stream; appends per second."""
     from helpers.eventstore import EventStore
 
-    store = EventStore(_fresh(folder / "bench-eventstore.sqlite"))
+    store = EventStore(config.fresh_data_path("bench-eventstore.sqlite", folder))
     events = _bench_events(count)
     started = time.perf_counter()
     for version, one in enumerate(events):
@@ -403,7 +396,7 @@ def store_replay(folder: Path, count: int) -> float:
     from helpers import banking
     from helpers.eventstore import EventStore
 
-    store = EventStore(_fresh(folder / "bench-eventstore-replay.sqlite"))
+    store = EventStore(config.fresh_data_path("bench-eventstore-replay.sqlite", folder))
     store.append("ACC-001", _bench_events(count), expected_version=0)
     started = time.perf_counter()
     state = banking.replay(store.read_stream("ACC-001"))
@@ -445,7 +438,7 @@ def _es_account(app: Any, count: int) -> Any:
 
 def es_appends(folder: Path, count: int) -> float:
     """eventsourcing on SQLite: one event per save (one transaction each); appends per second."""
-    app = _es_app(_fresh(folder / "bench-es-appends.sqlite"))
+    app = _es_app(config.fresh_data_path("bench-es-appends.sqlite", folder))
     account = BenchAccount(owner="Asha Patel")
     app.save(account)
     started = time.perf_counter()
@@ -459,7 +452,7 @@ def es_appends(folder: Path, count: int) -> float:
 
 def es_replay(folder: Path, count: int, snapshot: bool) -> float:
     """eventsourcing: rebuild one aggregate of `count` events, from all events or from a snapshot; replays/s."""
-    app = _es_app(_fresh(folder / f"bench-es-replay-{snapshot}.sqlite"), snapshots=snapshot)
+    app = _es_app(config.fresh_data_path(f"bench-es-replay-{snapshot}.sqlite", folder), snapshots=snapshot)
     account_id = _es_account(app, count)
     if snapshot:
         app.take_snapshot(account_id)

@@ -1,8 +1,9 @@
-"""Regenerate notebooks' stored outputs, and keep them free of per-run noise.
+"""Regenerate notebooks' stored outputs free of per-run noise, and the flags strict nbval runs them with.
 
 Usage:
     python -m tooling.notebooks execute notebooks/05_kafka_fundamentals.ipynb [...]   # run, strip, save in place
     python -m tooling.notebooks strip [--check] notebooks/*.ipynb                      # strip only (pre-commit)
+    python -m tooling.notebooks nbval-args      # the Makefile, tests/rerun.py and tests/launch read them here
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ NOISY_KEYS = [
     *(f"metadata.language_info.{key}" for key in
       ("version", "codemirror_mode", "pygments_lexer", "nbconvert_exporter", "mimetype", "file_extension")),
 ]
+#: pytest's arguments for strict nbval: stored outputs compared, addresses and ids sanitised, every cell bounded.
+NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIMEOUT_S}",
+              "--nbval-kernel-startup-timeout=60", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
 def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -60,7 +64,10 @@ def strip(path: Path, check: bool) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: `execute PATH...` or `strip [--check] PATH...`."""
+    """Entry point: `execute PATH...`, `strip [--check] PATH...` or `nbval-args`."""
+    if argv == ["nbval-args"]:
+        print(" ".join(NBVAL_ARGS))
+        return 0
     if len(argv) < 2 or argv[0] not in ("execute", "strip"):
         print(__doc__)
         return 2

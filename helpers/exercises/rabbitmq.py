@@ -170,8 +170,6 @@ def check_headers_binding(answer: Callable[[], tuple[Mapping[str, Any], Mapping[
 # ---------------------------------------------------------------------------------------------
 # Notebook 08: retries and an idempotent ledger.
 
-RETRY_HEADER = "retry-count"  # our own header: RabbitMQ 3.13+ does not interpret client-set x-* headers
-
 
 def _retry_cases() -> list[tuple[Exception, int, int, str]]:
     """(error, retries so far, max_retries, expected step)."""

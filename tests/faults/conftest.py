@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config
+from helpers import clients, config, waiting
 from tooling.stack import process
 
 COLUMNS = ("fault", "injected", "events in", "processed", "redelivered", "lost", "duplicated")
@@ -87,10 +87,7 @@ class SpareStack:
         """SIGKILL a broker of this stack (a hard stop: no shutdown hooks, no flush) and wait until it is gone."""
         pid = self.pid(broker)
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while process.alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not process.alive(pid), f"{broker} pid {pid} survived SIGKILL"
+        waiting.until(lambda: not process.alive(pid), 30, f"{broker} pid {pid} survived SIGKILL", interval_s=0.1)
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +112,7 @@ def spare_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
              int(env["RABBITMQ_URL"].split("/")[2].rpartition(":")[2]), int(env["RABBITMQ_DIST_PORT"]),
              int(env["RABBITMQ_MANAGEMENT_PORT"]), int(env["RABBITMQ_MQTT_PORT"]), int(env["RABBITMQ_STOMP_PORT"]),
              int(env["REDIS_URL"].rpartition(":")[2].partition("/")[0])]
-    busy = [port for port in ports if process.port_listening(port)]
+    busy = [port for port in ports if clients.port_open("127.0.0.1", port)]
     if busy:  # `up` would reuse whatever answers there, and the faults would hit someone else's broker
         pytest.exit(f"fault-stack ports {busy} are in use: set FAULTS_KAFKA_PORT, FAULTS_KAFKA_CONTROLLER_PORT, "
                     "FAULTS_RABBITMQ_PORT, FAULTS_RABBITMQ_DIST_PORT to free ports below 32768", returncode=2)

@@ -22,9 +22,13 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from helpers import banking, config, kafka_io, rabbit_io
+from helpers import banking, config, kafka_io, rabbit_io, waiting
+from helpers.projection import ApplyOnce
+
+pytestmark = pytest.mark.live  # a native stack of its own, killed on purpose
 
 HERE = Path(__file__).resolve().parent
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -62,8 +66,8 @@ class Worker:
 
     def kill_when(self, wanted, timeout_s: float = 180) -> str:
         """SIGKILL the process as soon as it prints a line for which wanted(fields) is true; return that line."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        deadline = waiting.Deadline(timeout_s)
+        while not deadline.passed():
             try:
                 line = self.lines.get(timeout=1)
             except queue.Empty:
@@ -149,9 +153,9 @@ def read_topic(topic: str) -> Counter[bytes]:
         partitions = [TopicPartition(topic, p) for p in ends]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        deadline = time.monotonic() + 120
+        deadline = waiting.Deadline(120)
         while any(consumer.position(tp) < ends[tp.partition] for tp in partitions):
-            assert time.monotonic() < deadline, "could not read the topic back"
+            assert not deadline.passed(), "could not read the topic back"
             for records in consumer.poll(timeout_ms=500).values():
                 counts.update(record.value for record in records)
     return counts
@@ -177,10 +181,8 @@ def test_kafka_broker_killed_during_production_keeps_every_acknowledged_event_on
 
     thread = threading.Thread(target=produce)
     thread.start()
-    deadline = time.monotonic() + 120
-    while len(acked) < 1_500:
-        assert time.monotonic() < deadline and thread.is_alive(), "production did not get going"
-        time.sleep(0.05)
+    waiting.until(lambda: len(acked) >= 1_500 or not thread.is_alive(), 120, "production did not get going")
+    assert thread.is_alive(), "production stopped before the kill"
     spare_stack.kill("kafka")
     acked_at_kill = len(acked)
     spare_stack.restart("kafka")  # same data folder: log recovery after the hard stop
@@ -252,8 +254,8 @@ def test_rabbitmq_broker_killed_while_publishing_loses_no_confirmed_message(spar
     errors: list[str] = []
 
     def publish() -> None:
-        n, deadline = 0, time.monotonic() + 300
-        while n < total and time.monotonic() < deadline:
+        n, deadline = 0, waiting.Deadline(300)
+        while n < total and not deadline.passed():
             try:
                 channel = rabbit_io.open_channel()
                 channel.confirm_delivery()
@@ -269,10 +271,9 @@ def test_rabbitmq_broker_killed_while_publishing_loses_no_confirmed_message(spar
 
     thread = threading.Thread(target=publish)
     thread.start()
-    deadline = time.monotonic() + 120
-    while len(confirmed) < 1_000:
-        assert time.monotonic() < deadline and thread.is_alive(), "publishing did not get going"
-        time.sleep(0.02)
+    waiting.until(lambda: len(confirmed) >= 1_000 or not thread.is_alive(), 120, "publishing did not get going",
+                  interval_s=0.02)
+    assert thread.is_alive(), "publishing stopped before the kill"
     spare_stack.kill("rabbitmq")
     confirmed_at_kill = len(confirmed)
     spare_stack.restart("rabbitmq")
@@ -283,7 +284,7 @@ def test_rabbitmq_broker_killed_while_publishing_loses_no_confirmed_message(spar
                  for m in rabbit_io.drain(channel, queue_name, max_messages=total + 10, inactivity_timeout_s=3)]
     rabbit_io.reset(channel, queues=[queue_name])
     channel.connection.close()
-    ledger = kafka_io.ApplyOnce()  # the idempotent handler: a second copy of an event is skipped
+    ledger = ApplyOnce()  # the idempotent handler: a second copy of an event is skipped
     for event in delivered:
         ledger.apply(event)
     received = {event.event_id for event in delivered}
@@ -314,18 +315,18 @@ def test_poison_message_is_dead_lettered_after_the_retry_limit_without_holding_u
     for body in bodies:
         channel.basic_publish("", name, body, pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent))
     channel.basic_qos(prefetch_count=10)
-    projection, log = kafka_io.ApplyOnce(), []
+    projection, log = ApplyOnce(), []
     for method, properties, body in channel.consume(name, inactivity_timeout=2):
         if method is None:
             break
-        attempt = int((properties.headers or {}).get("x-retries", 0)) + 1
+        attempt = int((properties.headers or {}).get(rabbit_io.RETRY_HEADER, 0)) + 1
         try:
             projection.apply(banking.from_json(body))
             log.append(("applied", body))
             channel.basic_ack(method.delivery_tag)
         except banking.MalformedEvent as error:
             if attempt < limit:  # retry later, behind the others, remembering why it failed
-                headers = {"x-retries": attempt, "x-last-error": f"MalformedEvent: {error}"}
+                headers = {rabbit_io.RETRY_HEADER: attempt, "x-last-error": f"MalformedEvent: {error}"}
                 channel.basic_publish("", name, body, pika.BasicProperties(headers=headers, delivery_mode=2))
                 channel.basic_ack(method.delivery_tag)
                 log.append(("retried", body))
@@ -353,5 +354,5 @@ def test_poison_message_is_dead_lettered_after_the_retry_limit_without_holding_u
     for message in parked:
         death = message.properties.headers["x-death"][0]
         assert (death["queue"], death["reason"], death["count"]) == (name, "rejected", 1)
-        assert message.properties.headers["x-retries"] == limit - 1
+        assert message.properties.headers[rabbit_io.RETRY_HEADER] == limit - 1
         assert message.properties.headers["x-last-error"].startswith("MalformedEvent: ")

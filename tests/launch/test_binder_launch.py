@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from helpers import clients, config
+from tooling.notebooks import NBVAL_ARGS
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
 # Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
@@ -33,8 +34,6 @@ PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": 
          "RABBITMQ_MANAGEMENT_PORT": "31674", "RABBITMQ_MQTT_PORT": "31675", "RABBITMQ_STOMP_PORT": "31676",
          "REDIS_URL": "redis://127.0.0.1:31679/0"}
 KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
-         "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 READY_LINE = re.compile(r"binder/start: Kafka, RabbitMQ and Redis ready, ([\d.]+) s after launch")
 
 
@@ -136,7 +135,7 @@ def launch() -> Iterator[Launch]:
         busy = [port for port in (31092, 31093, 31672, 31673, 31674, 31675, 31676, 31679) if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
-        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL)} ' \
+        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL_ARGS)} ' \
                  "notebooks/00_start_here.ipynb"
         invoked = time.time()
         # start's own bound is short (Binder's hub waits ~30 s); here it waits until both brokers answer

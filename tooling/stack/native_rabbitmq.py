@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from helpers import config
+from helpers import clients, config
 from tooling.stack import process
 
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
@@ -88,7 +88,7 @@ def start(settings: config.Settings) -> int:
     """Start the node in the background; return the pid of the launcher (readiness is the caller's)."""
     binary = server_binary()
     prepare(settings)
-    epmd_was_running = process.port_listening(EPMD_PORT)
+    epmd_was_running = clients.port_open("127.0.0.1", EPMD_PORT)
     (home(settings) / "epmd.started-by-us").unlink(missing_ok=True)
     pid = process.spawn([binary], log_file=home(settings) / "logs" / "stdout.log",
                         pid_file=home(settings) / "launcher.pid", env=environment(settings))

@@ -40,18 +40,16 @@ def kafka_round_trip(settings: config.Settings | None = None) -> RoundTrip:
 
     settings = settings or config.load()
     try:
-        clients.require_kafka(settings)
+        common = clients.kafka_connection(settings)
         started = time.perf_counter()
-        common = {"bootstrap_servers": settings.kafka_bootstrap_servers,
-                  "request_timeout_ms": 10_000, "bootstrap_timeout_ms": 5_000}
         payload = uuid.uuid4().bytes
-        with KafkaProducer(**common, max_block_ms=10_000) as producer:
-            sent = producer.send("course.healthcheck", payload).get(timeout=10)
+        with KafkaProducer(**common, max_block_ms=clients.KAFKA_MAX_BLOCK_MS) as producer:
+            sent = producer.send("course.healthcheck", payload).get(timeout=clients.KAFKA_REQUEST_TIMEOUT_MS / 1000)
         partition = TopicPartition(sent.topic, sent.partition)
-        with KafkaConsumer(**common, consumer_timeout_ms=5_000) as consumer:
+        with KafkaConsumer(**common) as consumer:
             consumer.assign([partition])
             consumer.seek(partition, sent.offset)
-            records = consumer.poll(timeout_ms=5_000, max_records=1).get(partition, [])
+            records = consumer.poll(timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, max_records=1).get(partition, [])
         if not records or records[0].value != payload:
             return RoundTrip(False, "produced a message but could not read it back")
         return RoundTrip(True, f"produce + consume in {(time.perf_counter() - started) * 1000:.0f} ms")
@@ -61,20 +59,15 @@ def kafka_round_trip(settings: config.Settings | None = None) -> RoundTrip:
 
 def rabbitmq_round_trip(settings: config.Settings | None = None) -> RoundTrip:
     """Publish one message to an exclusive queue and consume it back with an ack."""
-    import pika
-
     settings = settings or config.load()
     try:
-        clients.require_rabbitmq(settings)
         started = time.perf_counter()
-        parameters = pika.URLParameters(settings.rabbitmq_url)
-        parameters.socket_timeout = parameters.blocked_connection_timeout = 5
-        with pika.BlockingConnection(parameters) as connection:
+        with clients.connect_rabbitmq(settings) as connection:
             channel = connection.channel()
             queue = channel.queue_declare("", exclusive=True).method.queue
             payload = uuid.uuid4().bytes
             channel.basic_publish("", queue, payload)
-            method, _, body = next(channel.consume(queue, inactivity_timeout=5))
+            method, _, body = next(channel.consume(queue, inactivity_timeout=settings.connect_timeout_s))
             if method is None or body != payload:
                 return RoundTrip(False, "published a message but could not consume it back")
             channel.basic_ack(method.delivery_tag)

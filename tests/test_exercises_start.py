@@ -1,0 +1,36 @@
+"""Notebook 00's warm-up checker accepts a hand-worked answer and rejects wrong ones and the stub."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from verdicts import assert_verdicts, worked
+
+from helpers.exercises import start as checks
+
+BALANCES = {  # signed changes -> the balance, starting from zero
+    (): Decimal("0"),
+    (Decimal("100"), Decimal("-50")): Decimal("50"),                          # the syllabus's 0 + 100 - 50
+    (Decimal("20.10"), Decimal("0.20"), Decimal("-5")): Decimal("15.30"),
+}
+
+
+def changes_key(changes: list[Decimal]) -> tuple:
+    return tuple(changes)
+
+
+def test_balance_from_changes(capsys) -> None:
+    assert_verdicts(capsys, checks.check_balance_from_changes, worked(BALANCES, changes_key),
+                    lambda changes: sum(c for c in changes if c > 0),               # forgets withdrawals
+                    lambda changes: Decimal("100") + sum(changes, Decimal("0")),    # starts from the wrong balance
+                    lambda changes: changes[-1] if changes else Decimal("0"))       # keeps only the last change
+
+
+def test_balance_from_changes_insists_on_decimal(capsys) -> None:
+    assert not checks.check_balance_from_changes(lambda changes: float(sum(changes, Decimal("0"))))
+    assert "return a Decimal" in capsys.readouterr().out
+
+
+def test_balance_from_changes_reports_a_crash_kindly(capsys) -> None:
+    assert not checks.check_balance_from_changes(lambda changes: changes[0])  # IndexError on the empty history
+    assert "IndexError" in capsys.readouterr().out
