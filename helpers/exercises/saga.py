@@ -78,6 +78,7 @@ def check_arm_timer(answer: Callable[[Any, str, str, int], None]) -> Verdict:
         channel.queue_declare(EX_INBOX, durable=True)
         channel.queue_declare(EX_TIMERS, durable=True, arguments={
             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": EX_INBOX})
+        channel.confirm_delivery()  # the answer's publish returns once the message is routed
         transfer_id = "tx-ex-0001"
         ok, _ = attempt(answer, channel, EX_TIMERS, transfer_id, EX_TTL_MS,
                         hint="basic_publish to the timer queue with pika.BasicProperties(expiration=...)")
