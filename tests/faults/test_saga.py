@@ -71,7 +71,7 @@ def test_saga_survives_the_coordinator_crashing_at_every_step(spare_stack, fault
     there = dict(nb["theirs"].execute("SELECT transfer_id, state FROM credits").fetchall())
     money_after = nb["total"](nb["ours"]) + nb["total"](nb["theirs"])
     both = sum({"TransferCompleted", "FundsRefunded"} <= set(kinds) for kinds in events.values())
-    fault_table.append({"fault": "saga coordinator killed at 4 steps", "injected": crashed, "events in": len(started),
+    fault_table.append({"fault": "saga coordinator crashed at 4 steps", "injected": crashed, "events in": len(started),
                         "processed": sum(statuses[s] for s in nb["TERMINAL"]), "redelivered": "-",
                         "lost": f"{money_before - money_after} money", "duplicated": both})
     spare_stack.notes.append(f"saga: {len(started)} started, {statuses['completed']} completed, "
