@@ -75,3 +75,8 @@ test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, post
 
 test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless Chromium; screenshot in results/browser/
 	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_browser.py
+
+# A second platform: Debian 13 (RabbitMQ 4.0 with every deprecated feature denied, Python 3.13, OpenJDK 21).
+.PHONY: test-debian13
+test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (needs root; .ci/debian13)
+	.ci/debian13

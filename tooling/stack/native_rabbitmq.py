@@ -12,6 +12,10 @@ from tooling.stack import process
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
                      "/usr/local/sbin/rabbitmq-server")
 EPMD_PORT = 4369
+# RabbitMQ 4.x's deprecated features; 4.3+ deny them by default. RABBITMQ_DENY_DEPRECATED=1 denies them on
+# 4.0+ (the Debian 13 CI leg); off by default because 3.10 refuses these unknown configuration keys.
+DEPRECATED_FEATURES = ("transient_nonexcl_queues", "global_qos", "classic_queue_mirroring", "ram_node_type",
+                       "queue_master_locator")
 INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
                 "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
 
@@ -59,6 +63,13 @@ def environment(settings: config.Settings) -> dict[str, str]:
     }
 
 
+def deprecated_features_denied() -> str:
+    """rabbitmq.conf lines denying every deprecated feature if RABBITMQ_DENY_DEPRECATED=1, else nothing."""
+    if os.environ.get("RABBITMQ_DENY_DEPRECATED", "0") != "1":
+        return ""
+    return "".join(f"deprecated_features.permit.{feature} = false\n" for feature in DEPRECATED_FEATURES)
+
+
 def prepare(settings: config.Settings) -> None:
     """Write the node's config files (no plugins, guest allowed from loopback only)."""
     root = home(settings)
@@ -68,6 +79,7 @@ def prepare(settings: config.Settings) -> None:
         "loopback_users.guest = true\n"
         "log.file.level = info\n"
         "log.console = false\n"
+        + deprecated_features_denied()
     )
     (root / "advanced.config").write_text("[].\n")
     (root / "enabled_plugins").write_text("[].\n")
