@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 .PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun strip
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,3 +91,8 @@ test-site: site $(BROWSER_STAMP)  ## every site page in headless Chromium: title
 
 strip:  ## drop per-run metadata from every notebook (what the pre-commit hook does)
 	$(PY) -m tooling.notebooks strip $(NOTEBOOKS)
+
+# A second platform: Debian 13 (RabbitMQ 4.0 with every deprecated feature denied, Python 3.13, OpenJDK 21).
+.PHONY: test-debian13
+test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (needs root; .ci/debian13)
+	.ci/debian13

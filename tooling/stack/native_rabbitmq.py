@@ -14,6 +14,10 @@ SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbi
 EPMD_PORT = 4369
 #: The plugins every course node runs (docker-compose.yml mounts the same file into the container).
 ENABLED_PLUGINS = Path(__file__).with_name("rabbitmq") / "enabled_plugins"
+# RabbitMQ 4.x's deprecated features; 4.3+ deny them by default. RABBITMQ_DENY_DEPRECATED=1 denies them on
+# 4.0+ (the Debian 13 CI leg); off by default because 3.10 refuses these unknown configuration keys.
+DEPRECATED_FEATURES = ("transient_nonexcl_queues", "global_qos", "classic_queue_mirroring", "ram_node_type",
+                       "queue_master_locator")
 INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
                 "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
 
@@ -71,7 +75,15 @@ def conf(settings: config.Settings) -> str:
             f"management.tcp.port = {settings.rabbitmq_management_port}\n"
             f"mqtt.listeners.tcp.1 = {host}:{settings.rabbitmq_mqtt_port}\n"
             "mqtt.exchange = amq.topic\n"
-            f"stomp.listeners.tcp.1 = {host}:{settings.rabbitmq_stomp_port}\n")
+            f"stomp.listeners.tcp.1 = {host}:{settings.rabbitmq_stomp_port}\n"
+            + deprecated_features_denied())
+
+
+def deprecated_features_denied() -> str:
+    """rabbitmq.conf lines denying every deprecated feature if RABBITMQ_DENY_DEPRECATED=1, else nothing."""
+    if os.environ.get("RABBITMQ_DENY_DEPRECATED", "0") != "1":
+        return ""
+    return "".join(f"deprecated_features.permit.{feature} = false\n" for feature in DEPRECATED_FEATURES)
 
 
 def prepare(settings: config.Settings) -> None:

@@ -1,0 +1,40 @@
+"""The native RabbitMQ node's config: deprecated features denied only when asked (3.10 refuses the keys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import config
+from tooling.stack import native_rabbitmq
+
+
+def written_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The rabbitmq.conf that prepare() writes into a throwaway state folder."""
+    monkeypatch.setenv("COURSE_STATE_DIR", str(tmp_path))
+    settings = config.load()
+    native_rabbitmq.prepare(settings)
+    return (native_rabbitmq.home(settings) / "rabbitmq.conf").read_text()
+
+
+def test_deprecated_features_stay_permitted_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RABBITMQ_DENY_DEPRECATED", raising=False)
+    text = written_config(tmp_path, monkeypatch)
+    assert "deprecated_features" not in text, "3.10 refuses deprecated_features keys: they must be opt-in"
+    assert "loopback_users.guest = true" in text
+
+
+@pytest.mark.parametrize("value", ["0", "", "yes"])
+def test_only_the_value_1_denies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("RABBITMQ_DENY_DEPRECATED", value)
+    assert "deprecated_features" not in written_config(tmp_path, monkeypatch)
+
+
+def test_deny_switch_denies_every_deprecated_feature(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RABBITMQ_DENY_DEPRECATED", "1")
+    lines = written_config(tmp_path, monkeypatch).splitlines()
+    denied = sorted(line.split(".")[2].split(" ")[0] for line in lines if line.startswith("deprecated_features."))
+    assert denied == sorted(["transient_nonexcl_queues", "global_qos", "classic_queue_mirroring",
+                             "ram_node_type", "queue_master_locator"])
+    assert all(line.endswith(" = false") for line in lines if line.startswith("deprecated_features."))
