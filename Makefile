@@ -8,7 +8,7 @@ NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-sta
          --nbval-sanitize-with notebooks/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -54,6 +54,9 @@ test-rerun: up  ## every notebook under strict nbval twice on the same brokers, 
 
 execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
+
+profile: up  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
+	$(PY) -m tooling.profile $(NB)
 
 bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m pip install --quiet -e '.[bench]'
