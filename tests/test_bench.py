@@ -166,8 +166,8 @@ def test_kafka_and_store_measurements_run(tmp_path) -> None:
         assert bench.kafka_python_produce(topic, 50, flush_each=False, linger_ms=5) > 0
         for codec in ("gzip", "lz4"):
             assert bench.kafka_python_produce(topic, 30, flush_each=False, compression_type=codec, linger_ms=5) > 0
-        assert bench.kafka_python_send_cost(topic, 40) > 0
-        assert kafka_io.offsets_table(topic)["end_offset"].sum() == 1 + 50 + 2 * (1 + 30) + 1 + 40  # warm-ups too
+        assert bench.kafka_python_send_cost(topic, 60) > 0  # 6 chunks of 10 sends
+        assert kafka_io.offsets_table(topic)["end_offset"].sum() == 1 + 50 + 2 * (1 + 30) + 1 + 60  # warm-ups too
         rate, startup = bench.kafka_python_consume(topic, 120, max_poll_records=10)
         assert rate > 0 and 0 <= startup <= 1
         assert len(bench.kafka_latency(topic, 3)) == 3

@@ -195,7 +195,7 @@ def kafka_python_produce(topic: str, count: int, flush_each: bool, **options: An
 
 
 def least_cost_us(call: Callable[[bytes], Any], count: int, chunks: int = 6) -> float:
-    """Microseconds per `call(payload)`: `count` calls timed in chunks, the least disturbed chunk wins.
+    """Microseconds per `call(payload)`: `count` calls (whole chunks) timed in chunks; the least disturbed wins.
 
     The machine is shared: a chunk that another program interrupted says nothing about the client.
     """
