@@ -58,8 +58,13 @@ execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh
 profile: up  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
 	$(PY) -m tooling.profile $(NB)
 
-bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m tooling.bench
 
 clean: down  ## remove the brokers' local state and the course data
