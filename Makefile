@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NBVAL = $(shell $(PY) -m tooling.notebooks nbval-args)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun strip
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun strip
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -54,8 +54,16 @@ test-rerun: up  ## every notebook under strict nbval twice on the same brokers, 
 execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
-bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
+profile: up  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
+	$(PY) -m tooling.profile $(NB)
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m tooling.bench
 
 clean: down  ## remove the brokers' local state and the course data

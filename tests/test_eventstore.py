@@ -54,3 +54,37 @@ def test_rows_cannot_be_updated_or_deleted(store):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.connection.execute("DELETE FROM events")
     assert isinstance(store.read_stream("ACC-001")[0], banking.AccountCreated)
+
+
+def test_append_many_keeps_global_order_and_numbers_each_stream(store):
+    events = workload.generate(accounts=4, days=10, seed=5)
+    versions = store.append_many(events)
+    assert [stored.event for stored in store.read_all()] == events
+    assert versions == {a: sum(e.account_id == a for e in events) for a in {e.account_id for e in events}}
+    later = workload.generate(accounts=4, days=12, seed=5)[len(events):]
+    assert later, "the longer workload adds events"
+    expected = dict(versions)
+    for e in later:
+        expected[e.account_id] = expected.get(e.account_id, 0) + 1
+    assert store.append_many(later, versions) == expected
+    assert store.read_stream("ACC-001") == [e for e in events + later if e.account_id == "ACC-001"]
+
+
+def test_append_many_is_one_transaction_refused_whole_when_a_stream_is_stale(store):
+    events = workload.generate(accounts=3, days=5, seed=2)
+    store.append("ACC-002", [e for e in events if e.account_id == "ACC-002"][:1], 0)
+    with pytest.raises(ConcurrencyError, match="ACC-002 is at version 1, not 0"):
+        store.append_many(events)
+    assert store.last_position() == 1  # the accounts before ACC-002's first event were not written either
+
+
+def test_synchronous_is_full_by_default_normal_on_request_and_nothing_else(tmp_path):
+    full, normal = EventStore(tmp_path / "full.sqlite"), EventStore(tmp_path / "normal.sqlite", synchronous="NORMAL")
+    assert full.connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert normal.connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert normal.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    full.close()
+    normal.close()
+    with pytest.raises(ValueError, match="FULL, NORMAL"):
+        EventStore(tmp_path / "off.sqlite", synchronous="OFF")
+    assert not (tmp_path / "off.sqlite").exists()

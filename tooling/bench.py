@@ -1,10 +1,12 @@
 """`make bench`: Kafka and RabbitMQ clients and the two event stores, measured side by side in one run.
 
     python -m tooling.bench                  # every benchmark, a table on stdout, a CSV under results/
-    python -m tooling.bench --runs 3         # fewer repetitions
+    python -m tooling.bench --runs 5         # more repetitions (default 3)
 
 Each figure is the median of several runs with its spread (min-max); message sizes and counts are in the
-table. Kafka topics and RabbitMQ queues are fresh per run (named `bench-...` / `bench....`) and deleted
+table, and the `ratio` column sets each figure against its reference measured in the same run (librdkafka for
+the Kafka clients, the client's own send() ceiling, no confirms for RabbitMQ, the disk's fsync rate and the
+plain fold for the event stores). Throughput clocks start at the first record (steady state, not start-up). Kafka topics and RabbitMQ queues are fresh per run (named `bench-...` / `bench....`) and deleted
 afterwards. The statistics and the table formatting are plain functions (unit-tested in tests/test_bench.py);
 the measurements need the live brokers.
 """
@@ -18,9 +20,10 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +59,17 @@ class Row:
     summary: Summary
     workload: str
     note: str = ""
+    ratio: str = ""
 
     def cells(self) -> dict[str, str]:
         """The row as the table's text cells."""
         s = self.summary
         return {"group": self.group, "case": self.case, "median": human(s.median), "unit": self.unit,
-                "min-max": f"{human(s.low)}-{human(s.high)}", "runs": str(s.runs), "workload": self.workload,
-                "note": self.note}
+                "ratio": self.ratio, "min-max": f"{human(s.low)}-{human(s.high)}", "runs": str(s.runs),
+                "workload": self.workload, "note": self.note}
 
 
-COLUMNS = ("group", "case", "median", "unit", "min-max", "runs", "workload", "note")
+COLUMNS = ("group", "case", "median", "unit", "ratio", "min-max", "runs", "workload", "note")
 RIGHT_ALIGNED = {"median", "min-max", "runs"}
 
 
@@ -89,21 +93,49 @@ def ratio_row(group: str, case: str, numerator: Row, denominator: Row, note: str
     return Row(group, case, "x", spread, "same workload", note)
 
 
+def compared(row: Row, reference: Row, label: str) -> Row:
+    """`row` with its ratio to a reference measured in the same run, e.g. "0.05x librdkafka"."""
+    ratio = row.summary.median / reference.summary.median
+    return replace(row, ratio=f"{ratio:.0f}x {label}" if ratio >= 10 else f"{ratio:.2g}x {label}")
+
+
 def write_csv(rows: Sequence[Row], path: Path) -> Path:
     """Write the rows (raw numbers, not formatted) to a CSV file; return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["group", "case", "median", "min", "max", "runs", "unit", "workload", "note"])
+        writer.writerow(["group", "case", "median", "min", "max", "runs", "unit", "workload", "note", "ratio"])
         for r in rows:
             writer.writerow([r.group, r.case, f"{r.summary.median:.6g}", f"{r.summary.low:.6g}",
-                             f"{r.summary.high:.6g}", r.summary.runs, r.unit, r.workload, r.note])
+                             f"{r.summary.high:.6g}", r.summary.runs, r.unit, r.workload, r.note, r.ratio])
     return path
 
 
 def repeat(measure: Callable[[], float], runs: int) -> Summary:
     """Call `measure` `runs` times and summarise what it returned."""
     return summarise([measure() for _ in range(runs)])
+
+
+def from_first_record(poll: Callable[[], int], count: int, timeout_s: float) -> tuple[float, float]:
+    """Call `poll()` (it returns how many records it got) until `count` arrived: (records/s, start-up share).
+
+    The clock starts when the first records arrive, and those are not counted: the rate is steady state.
+    The start-up share is the time before them over the whole read, to show that it is small.
+    """
+    asked = time.perf_counter()
+    deadline = time.monotonic() + timeout_s
+    got = first_batch = 0
+    while got < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"read {got} of {count} records within {timeout_s:g} s")
+        arrived = poll()
+        if arrived and not first_batch:
+            first_at, first_batch = time.perf_counter(), arrived
+        got += arrived
+    ended = time.perf_counter()
+    if got == first_batch:
+        raise ValueError(f"all {count} records came in the first batch: read more to measure a rate")
+    return (got - first_batch) / (ended - first_at), (first_at - asked) / (ended - asked)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -114,15 +146,26 @@ PAYLOAD = (b'{"type":"MoneyWithdrawn","event_id":"evt-000000","account_id":"ACC-
            b'"description":"card: coffee","occurred_at":"2026-01-01T08:00:00+00:00"}').ljust(MESSAGE_BYTES, b" ")
 
 
+@cache
+def bank_payloads(size: int = MESSAGE_BYTES) -> list[bytes]:
+    """The seeded bank's events as JSON, each padded or cut to `size` bytes: realistic input for compression."""
+    from helpers import banking, workload
+
+    return [banking.to_json(e).encode().ljust(size, b" ")[:size] for e in workload.build(seed=42).events]
+
+
 @dataclass(frozen=True)
 class Counts:
     """How many messages or events each benchmark moves per run (sized for 2 cores, well under 5 minutes)."""
 
     flush_each: int = 200
-    batched: int = 5_000
+    batched: int = 10_000  # kafka-python, per producer configuration
+    librdkafka: int = 100_000  # confluent-kafka, per producer configuration
+    per_send: int = 3_000  # send() calls timed into one batch (3,000 x ~270 B < 1 MB)
+    consume: int = 100_000  # records read per consumer run, clock from the first record
     rabbit_publish: int = 5_000
     rabbit_confirm_each: int = 500
-    rabbit_consume: int = 2_000
+    rabbit_consume: int = 3_000
     latency: int = 200
     store_appends: int = 200
     snapshot_events: int = 5_000
@@ -136,51 +179,80 @@ def _elapsed_rate(count: int, started: float) -> float:
 # --- Kafka ---------------------------------------------------------------------------------------------
 
 def kafka_python_produce(topic: str, count: int, flush_each: bool, **options: Any) -> float:
-    """kafka-python: send `count` messages (flush after each, or once at the end); messages per second."""
+    """kafka-python: send `count` of the bank's events (flush after each, or once at the end); messages/s."""
     from helpers import kafka_io
 
+    payloads = bank_payloads()
     with kafka_io.producer(**options) as producer:
         producer.send(topic, PAYLOAD).get(timeout=10)  # connected and warmed up before the clock starts
         started = time.perf_counter()
-        for _ in range(count):
-            producer.send(topic, PAYLOAD)
+        for n in range(count):
+            producer.send(topic, payloads[n % len(payloads)])
             if flush_each:
                 producer.flush()
         producer.flush()
         return _elapsed_rate(count, started)
 
 
-def kafka_python_consume(topic: str, count: int) -> float:
-    """kafka-python: read `count` messages from offset 0 of partition 0; messages per second."""
+def least_cost_us(call: Callable[[bytes], Any], count: int, chunks: int = 6) -> float:
+    """Microseconds per `call(payload)`: `count` calls (whole chunks) timed in chunks; the least disturbed wins.
+
+    The machine is shared: a chunk that another program interrupted says nothing about the client.
+    """
+    payloads, size = bank_payloads(), max(1, count // chunks)
+    costs = []
+    for chunk in range(chunks):
+        started = time.perf_counter()
+        for n in range(chunk * size, (chunk + 1) * size):
+            call(payloads[n % len(payloads)])
+        costs.append((time.perf_counter() - started) / size * 1e6)
+    return min(costs)
+
+
+def kafka_python_send_cost(topic: str, count: int) -> float:
+    """kafka-python: microseconds per send() call into the producer's buffer, while nothing goes out."""
+    from helpers import kafka_io
+
+    with kafka_io.producer(linger_ms=60_000, batch_size=1_000_000) as producer:  # one batch, held back
+        producer.send(topic, PAYLOAD)
+        producer.flush()  # connected, metadata known
+        cost = least_cost_us(lambda value: producer.send(topic, value), count)
+        producer.flush()
+    return cost
+
+
+def kafka_python_consume(topic: str, count: int, **options: Any) -> tuple[float, float]:
+    """kafka-python: read `count` records of partition 0 from offset 0: (records/s from the first, start-up share)."""
     from kafka import TopicPartition
 
     from helpers import kafka_io
 
-    with kafka_io.consumer(max_poll_records=5000) as consumer:
+    with kafka_io.consumer(**options) as consumer:
         partition = TopicPartition(topic, 0)
         consumer.assign([partition])
         consumer.seek_to_beginning(partition)
         consumer.position(partition)
-        started = time.perf_counter()
-        got = len(kafka_io.consume(consumer, max_records=count, timeout_s=60))
-        rate = _elapsed_rate(got, started)
-    if got < count:
-        raise RuntimeError(f"kafka-python consumer read {got} of {count} messages")
-    return rate
+        return from_first_record(lambda: sum(map(len, consumer.poll(timeout_ms=500).values())), count, 120)
+
+
+def _confluent_producer(**options: Any) -> Any:
+    """A confluent-kafka Producer for the course's broker."""
+    from confluent_kafka import Producer
+
+    return Producer({"bootstrap.servers": config.load().kafka_bootstrap_servers, **options})
 
 
 def confluent_produce(topic: str, count: int, flush_each: bool, **options: Any) -> float:
     """confluent-kafka (librdkafka): the same workload as kafka_python_produce; messages per second."""
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": config.load().kafka_bootstrap_servers, **options})
+    payloads = bank_payloads()
+    producer = _confluent_producer(**options)
     producer.produce(topic, PAYLOAD)
     producer.flush(10)
     started = time.perf_counter()
-    for _ in range(count):
+    for n in range(count):
         while True:
             try:
-                producer.produce(topic, PAYLOAD)
+                producer.produce(topic, payloads[n % len(payloads)])
                 break
             except BufferError:  # local queue full: let librdkafka deliver some first
                 producer.poll(0.01)
@@ -191,21 +263,29 @@ def confluent_produce(topic: str, count: int, flush_each: bool, **options: Any) 
     return _elapsed_rate(count, started)
 
 
-def confluent_consume(topic: str, count: int) -> float:
-    """confluent-kafka: read `count` messages from offset 0 of partition 0; messages per second."""
+def confluent_send_cost(topic: str, count: int) -> float:
+    """confluent-kafka: microseconds per produce() call into librdkafka's queue, while nothing goes out."""
+    producer = _confluent_producer(**{"linger.ms": 60_000, "batch.size": 1_000_000})
+    producer.produce(topic, PAYLOAD)
+    producer.flush(10)
+    cost = least_cost_us(lambda value: producer.produce(topic, value), count)
+    if producer.flush(30) != 0:
+        raise RuntimeError("confluent-kafka could not deliver every message within 30 s")
+    return cost
+
+
+def confluent_consume(topic: str, count: int, batch: int = 10_000) -> tuple[float, float]:
+    """confluent-kafka: read `count` records of partition 0 from offset 0: (records/s from the first, start-up)."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": config.load().kafka_bootstrap_servers, "group.id": f"{topic}-c",
                          "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    got, started, deadline = 0, time.perf_counter(), time.monotonic() + 60
-    while got < count and time.monotonic() < deadline:
-        got += sum(1 for m in consumer.consume(num_messages=min(5000, count - got), timeout=1.0) if not m.error())
-    rate = _elapsed_rate(got, started)
-    consumer.close()
-    if got < count:
-        raise RuntimeError(f"confluent-kafka consumer read {got} of {count} messages")
-    return rate
+    try:
+        return from_first_record(
+            lambda: sum(1 for m in consumer.consume(num_messages=batch, timeout=0.5) if not m.error()), count, 60)
+    finally:
+        consumer.close()
 
 
 def kafka_latency(topic: str, count: int) -> list[float]:
@@ -312,6 +392,7 @@ def rabbit_publish_async_confirms(queue: str, count: int, window: int = 500) -> 
     timer = connection.ioloop.call_later(60, give_up)
     connection.ioloop.start()
     connection.ioloop.remove_timeout(timer)
+    connection.ioloop.close()  # releases the loop's wake-up socket pair
     if state["error"] or state["rate"] is None:
         raise RuntimeError(f"async confirms: {state['error'] or 'stopped early'}")
     channel = rabbit_io.open_channel()
@@ -320,8 +401,8 @@ def rabbit_publish_async_confirms(queue: str, count: int, window: int = 500) -> 
     return state["rate"]
 
 
-def rabbit_consume(queue: str, count: int, prefetch: int) -> float:
-    """pika: fill the queue, then consume and ack `count` messages with a given prefetch; messages per second."""
+def rabbit_consume(queue: str, count: int, prefetch: int) -> tuple[float, float]:
+    """pika: fill the queue, then consume and ack `count` messages: (messages/s from the first, start-up share)."""
     from helpers import rabbit_io
 
     channel = rabbit_io.open_channel()
@@ -330,14 +411,20 @@ def rabbit_consume(queue: str, count: int, prefetch: int) -> float:
             channel.basic_publish("", queue, PAYLOAD)
         rabbit_io.wait_for_depth(channel, queue, count, timeout_s=60)
         channel.basic_qos(prefetch_count=prefetch)
-        started = time.perf_counter()
-        got = len(rabbit_io.drain(channel, queue, max_messages=count, inactivity_timeout_s=5))
-        rate = _elapsed_rate(got, started)
+        inbox = channel.consume(queue, inactivity_timeout=5)
+
+        def one() -> int:
+            method, _properties, _body = next(inbox)
+            if method is None:
+                return 0
+            channel.basic_ack(method.delivery_tag)
+            return 1
+
+        result = from_first_record(one, count, 60)
+        channel.cancel()
+        return result
     finally:
         channel.connection.close()
-    if got < count:
-        raise RuntimeError(f"pika consumer read {got} of {count} messages")
-    return rate
 
 
 def rabbit_latency(queue: str, count: int) -> list[float]:
@@ -377,15 +464,43 @@ def _bench_events(count: int) -> list[Any]:
     return events
 
 
-def store_appends(folder: Path, count: int) -> float:
+def fsync_rate(folder: Path, count: int) -> float:
+    """The disk's limit for one commit at a time: write 200 B and fsync, `count` times; fsyncs per second."""
+    path = config.fresh_data_path("bench-fsync.probe", folder)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        started = time.perf_counter()
+        for _ in range(count):
+            os.write(descriptor, PAYLOAD)
+            os.fsync(descriptor)
+        return _elapsed_rate(count, started)
+    finally:
+        os.close(descriptor)
+        path.unlink()
+
+
+def store_appends(folder: Path, count: int, synchronous: str = "FULL") -> float:
     """helpers.eventstore: one event per append (one transaction each), one stream; appends per second."""
     from helpers.eventstore import EventStore
 
-    store = EventStore(config.fresh_data_path("bench-eventstore.sqlite", folder))
+    store = EventStore(config.fresh_data_path("bench-eventstore.sqlite", folder), synchronous=synchronous)
     events = _bench_events(count)
     started = time.perf_counter()
     for version, one in enumerate(events):
         store.append("ACC-001", [one], expected_version=version)
+    rate = _elapsed_rate(count, started)
+    store.close()
+    return rate
+
+
+def store_append_many(folder: Path, count: int) -> float:
+    """helpers.eventstore: `count` events in one transaction (append_many: group commit); events per second."""
+    from helpers.eventstore import EventStore
+
+    store = EventStore(config.fresh_data_path("bench-eventstore-many.sqlite", folder))
+    events = _bench_events(count)
+    started = time.perf_counter()
+    store.append_many(events)
     rate = _elapsed_rate(count, started)
     store.close()
     return rate
@@ -450,6 +565,16 @@ def es_appends(folder: Path, count: int) -> float:
     return rate
 
 
+def es_one_save(folder: Path, count: int) -> float:
+    """eventsourcing on SQLite: an aggregate with `count` new events saved at once (one transaction); events/s."""
+    app = _es_app(config.fresh_data_path("bench-es-one-save.sqlite", folder))
+    started = time.perf_counter()
+    _es_account(app, count)
+    rate = _elapsed_rate(count, started)
+    app.close()
+    return rate
+
+
 def es_replay(folder: Path, count: int, snapshot: bool) -> float:
     """eventsourcing: rebuild one aggregate of `count` events, from all events or from a snapshot; replays/s."""
     app = _es_app(config.fresh_data_path(f"bench-es-replay-{snapshot}.sqlite", folder), snapshots=snapshot)
@@ -499,47 +624,148 @@ def _latency_rows(broker: str, probe: Callable[[], list[float]], runs: int, coun
                 summarise([percentile(s, q) for s in samples]), work) for q in (50, 99)]
 
 
-def kafka_rows(runs: int, counts: Counts, topic: str, latency_topic: str) -> list[Row]:
-    """kafka-python and confluent-kafka, the same workloads, and the ratios between them."""
-    size = f"{MESSAGE_BYTES} B"
-    batched = {"linger_ms": 5, "batch_size": 65536}
-    python_cases = {
-        "flush after every message, acks=all": (counts.flush_each, True, {}),
-        "batched (linger 5 ms, 64 KiB), acks=all": (counts.batched, False, batched),
-        "batched, acks=1 (no idempotence)": (counts.batched, False, {**batched, "acks": 1, "enable_idempotence": False}),
-    }
-    confluent_options = {
-        "flush after every message, acks=all": {"linger.ms": 0},
-        "batched (linger 5 ms, 64 KiB), acks=all": {"linger.ms": 5, "batch.size": 65536},
-        "batched, acks=1 (no idempotence)": {"linger.ms": 5, "batch.size": 65536, "acks": 1,
-                                             "enable.idempotence": False},
-    }
-    rows: list[Row] = []
-    for case, (count, flush_each, options) in python_cases.items():
-        summary = _measure(f"kafka-python {case}", lambda c=count, f=flush_each, o=options:
-                           kafka_python_produce(topic, c, f, **o), runs)
-        rows.append(Row("Kafka producer, kafka-python", case, "msg/s", summary, f"{count} x {size}"))
-    rows.append(Row("Kafka consumer, kafka-python", "read from offset 0", "msg/s",
-                    _measure("kafka-python consumer", lambda: kafka_python_consume(topic, counts.batched), runs),
-                    f"{counts.batched} x {size}"))
+def _measure_reads(label: str, measure: Callable[[], tuple[float, float]], runs: int) -> tuple[Summary, str]:
+    """Repeat a read measured from its first record: the rates' summary, and a note on the largest start-up share."""
+    print(f"  {label} ...", file=sys.stderr, flush=True)
+    results = [measure() for _ in range(runs)]
+    return summarise([rate for rate, _ in results]), f"left out: the wait for the 1st record, <= {max(s for _, s in results):.0%} of the read"
+
+
+# kafka-python producer configurations; every one but the last two keeps the defaults' acks=all + idempotence.
+TUNED = {"linger_ms": 20, "batch_size": 1_048_576}
+KAFKA_PYTHON_PRODUCERS: dict[str, dict[str, Any]] = {
+    "defaults (linger 0, 16 KiB batches)": {},
+    "linger 20 ms, 1 MiB batches": TUNED,
+    "linger 20 ms, 1 MiB, gzip": {**TUNED, "compression_type": "gzip"},
+    "linger 20 ms, 1 MiB, lz4": {**TUNED, "compression_type": "lz4"},
+    "linger 20 ms, 1 MiB, zstd": {**TUNED, "compression_type": "zstd"},
+    "linger 20 ms, 1 MiB, max_in_flight 1": {**TUNED, "max_in_flight_requests_per_connection": 1},
+    "linger 20 ms, 1 MiB, acks=1 (no idempotence)": {**TUNED, "acks": 1, "enable_idempotence": False},
+}
+LIBRDKAFKA_PRODUCERS: dict[str, dict[str, Any]] = {  # librdkafka's defaults: linger 5 ms, 1 MB batches
+    "defaults + idempotence, acks=all": {"enable.idempotence": True},
+    "defaults, acks=1": {"acks": 1},
+}
+KAFKA_PYTHON_CONSUMERS: dict[str, dict[str, Any]] = {
+    "defaults (max_poll_records 500, fetch_min_bytes 1)": {},
+    "max_poll_records 5000, fetch_min_bytes 64 KiB, 4 MiB per partition":
+        {"max_poll_records": 5000, "fetch_min_bytes": 65_536, "max_partition_fetch_bytes": 4_194_304},
+}
+
+
+def _codec_missing(options: dict[str, Any]) -> str:
+    """The package a compression codec needs when it is not installed ("" when it is, or none is asked)."""
+    from kafka import codec
+
+    needs = {"lz4": (codec.has_lz4, "lz4"), "zstd": (codec.has_zstd, "zstandard"),
+             "snappy": (codec.has_snappy, "python-snappy")}
+    check, package = needs.get(options.get("compression_type") or "", (lambda: True, ""))
+    return "" if check() else package
+
+
+def _fill(topic: str, count: int, have_librdkafka: bool) -> None:
+    """Put `count` uncompressed bank events into partition 0 of `topic`, the fastest way installed."""
+    print(f"  filling {topic} with {count:,} records ...", file=sys.stderr, flush=True)
+    if have_librdkafka:
+        confluent_produce(topic, count, False)
+    else:
+        kafka_python_produce(topic, count, False, **TUNED)
+
+
+def kafka_producer_rows(runs: int, counts: Counts, topic: str, have_librdkafka: bool) -> list[Row]:
+    """kafka-python's producer configurations and the cost of one send(), against librdkafka in the same run."""
+    work, fast = f"{counts.batched:,} x {MESSAGE_BYTES} B", f"{counts.librdkafka:,} x {MESSAGE_BYTES} B"
+    group, rows = "Kafka producer, kafka-python", []
+    for case, options in KAFKA_PYTHON_PRODUCERS.items():
+        if missing := _codec_missing(options):
+            print(f"  skipped kafka-python {case}: `pip install {missing}` adds the codec", file=sys.stderr)
+            continue
+        rows.append(Row(group, case, "msg/s", _measure(f"kafka-python {case}", lambda o=options:
+                        kafka_python_produce(topic, counts.batched, False, **o), runs), work))
+    rows.append(Row(group, "flush after every message", "msg/s", _measure("kafka-python flush each", lambda:
+                    kafka_python_produce(topic, counts.flush_each, True), runs), f"{counts.flush_each} x {MESSAGE_BYTES} B"))
+    cost = Row("Kafka producer, one send()", "kafka-python send() into its buffer", "us/send",
+               _measure("kafka-python send() cost", lambda: kafka_python_send_cost(topic, counts.per_send), runs),
+               f"{counts.per_send:,} sends, nothing sent meanwhile", "the least disturbed of 6 chunks")
+    ceiling = Row("Kafka producer, one send()", "kafka-python ceiling: 1 / cost of send()", "msg/s",
+                  Summary(1e6 / cost.summary.median, 1e6 / cost.summary.high, 1e6 / cost.summary.low, cost.summary.runs),
+                  "derived", "no configuration can beat this: every record costs one send()")
+    rows += [cost, ceiling]
+    if have_librdkafka:
+        group = "Kafka producer, confluent-kafka"
+        for case, options in LIBRDKAFKA_PRODUCERS.items():
+            rows.append(Row(group, case, "msg/s", _measure(f"confluent-kafka {case}", lambda o=options:
+                            confluent_produce(topic, counts.librdkafka, False, **o), runs), fast))
+        rows.append(Row(group, "flush after every message", "msg/s", _measure("confluent-kafka flush each", lambda:
+                        confluent_produce(topic, counts.flush_each, True, **{"enable.idempotence": True}), runs),
+                        f"{counts.flush_each} x {MESSAGE_BYTES} B"))
+        rows.append(Row("Kafka producer, one send()", "librdkafka produce() into its queue", "us/send",
+                        _measure("confluent-kafka produce() cost",
+                                 lambda: confluent_send_cost(topic, counts.per_send), runs),
+                        f"{counts.per_send:,} produce() calls, nothing sent meanwhile"))
+    return _producer_ratios(rows)
+
+
+def _producer_ratios(rows: list[Row]) -> list[Row]:
+    """Every producer figure against its reference in the same run, and which limit binds kafka-python."""
+    by = {(r.group, r.case): r for r in rows}
+    python, rdk = "Kafka producer, kafka-python", "Kafka producer, confluent-kafka"
+    ref_all, ref_one = by.get((rdk, "defaults + idempotence, acks=all")), by.get((rdk, "defaults, acks=1"))
+    defaults = by[(python, "defaults (linger 0, 16 KiB batches)")]
+    out = []
+    for r in rows:
+        if r.group == python and r.case == "flush after every message" and (rdk, r.case) in by:
+            r = compared(r, by[(rdk, r.case)], "librdkafka flushing each")
+        elif r.group == python and "acks=1" in r.case and ref_one:
+            r = compared(r, ref_one, "librdkafka acks=1")
+        elif r.group == python and r.unit == "msg/s" and ref_all:
+            r = compared(r, ref_all, "librdkafka acks=all")
+        elif r.group == python:
+            r = compared(r, defaults, "kafka-python defaults")
+        elif r.case.startswith("kafka-python ceiling") and ref_all:
+            r = compared(r, ref_all, "librdkafka acks=all")
+        out.append(r)
+    acks_all = [r for r in rows if r.group == python and r.unit == "msg/s" and "flush" not in r.case
+                and "acks=1" not in r.case]
+    best = max(acks_all, key=lambda r: r.summary.median)
+    ceiling = by[("Kafka producer, one send()", "kafka-python ceiling: 1 / cost of send()")]
+    summary = "best kafka-python, acks=all"
+    out.append(ratio_row(summary, f"{best.case} / defaults", best, defaults, "what tuning buys"))
+    out.append(ratio_row(summary, f"{best.case} / its send() ceiling", best, ceiling,
+                         "near 1: send() binds; far below: the rest of the client (its sender thread) binds"))
+    if ref_all:
+        share = best.summary.median / ref_all.summary.median
+        out.append(ratio_row(summary, f"{best.case} / librdkafka acks=all", best, ref_all,
+                             f"the broker took {1 / share:.0f}x more from librdkafka: the client binds, not the broker"))
+    return out
+
+
+def kafka_consumer_rows(runs: int, counts: Counts, topic: str, have_librdkafka: bool) -> list[Row]:
+    """kafka-python's consumer settings against librdkafka: steady-state reads of the same records."""
+    _fill(topic, counts.consume, have_librdkafka)
+    work, rows = f"{counts.consume:,} x {MESSAGE_BYTES} B, clock from the 1st record", []
+    for case, options in KAFKA_PYTHON_CONSUMERS.items():
+        summary, note = _measure_reads(f"kafka-python consumer {case}", lambda o=options:
+                                       kafka_python_consume(topic, counts.consume, **o), runs)
+        rows.append(Row("Kafka consumer, kafka-python", case, "msg/s", summary, work, note))
+    if have_librdkafka:
+        summary, note = _measure_reads("confluent-kafka consumer", lambda: confluent_consume(topic, counts.consume), runs)
+        reference = Row("Kafka consumer, confluent-kafka", "defaults", "msg/s", summary, work, note)
+        rows = [compared(r, reference, "librdkafka") for r in rows] + [reference]
+    return rows
+
+
+def kafka_rows(runs: int, counts: Counts, topic: str, latency_topic: str, consume_topic: str) -> list[Row]:
+    """kafka-python and confluent-kafka: producers, the cost of a send, consumers, latency."""
     try:
         import confluent_kafka  # noqa: F401
     except ImportError:
+        have_librdkafka = False
         print("  confluent-kafka is not installed: `pip install -e '.[bench]'` adds the ceiling", file=sys.stderr)
     else:
-        for case, (count, flush_each, _) in python_cases.items():
-            summary = _measure(f"confluent-kafka {case}", lambda c=count, f=flush_each, o=confluent_options[case]:
-                               confluent_produce(topic, c, f, **o), runs)
-            rows.append(Row("Kafka producer, confluent-kafka", case, "msg/s", summary, f"{count} x {size}"))
-        rows.append(Row("Kafka consumer, confluent-kafka", "read from offset 0", "msg/s",
-                        _measure("confluent-kafka consumer", lambda: confluent_consume(topic, counts.batched), runs),
-                        f"{counts.batched} x {size}"))
-        by_case = {(r.group.split(", ")[1], r.group.split(",")[0], r.case): r for r in rows}
-        for kind in ("Kafka producer", "Kafka consumer"):
-            for case in [c for (lib, k, c) in by_case if lib == "kafka-python" and k == kind]:
-                rows.append(ratio_row("kafka-python / confluent-kafka", f"{kind}: {case}",
-                                      by_case[("kafka-python", kind, case)], by_case[("confluent-kafka", kind, case)],
-                                      "1.0 = as fast as librdkafka"))
+        have_librdkafka = True
+    rows = kafka_producer_rows(runs, counts, topic, have_librdkafka)
+    rows += kafka_consumer_rows(runs, counts, consume_topic, have_librdkafka)
     rows.extend(_latency_rows("Kafka", lambda: kafka_latency(latency_topic, counts.latency), runs, counts.latency))
     return rows
 
@@ -548,53 +774,69 @@ def rabbit_rows(runs: int, counts: Counts, queue: str, latency_queue: str) -> li
     """pika: publish without confirms, a confirm per message, async confirms; consume by prefetch; latency."""
     size = f"{MESSAGE_BYTES} B"
     group = "RabbitMQ publish, pika"
-    rows = [
-        Row(group, "no confirms (until the queue holds all)", "msg/s",
-            _measure("pika no confirms", lambda: rabbit_publish(queue, counts.rabbit_publish, False), runs),
-            f"{counts.rabbit_publish} x {size}"),
+    unconfirmed = Row(group, "no confirms (until the queue holds all)", "msg/s",
+                      _measure("pika no confirms", lambda: rabbit_publish(queue, counts.rabbit_publish, False), runs),
+                      f"{counts.rabbit_publish} x {size}", "the reference: the client and broker without confirms")
+    rows = [unconfirmed] + [compared(row, unconfirmed, "no confirms") for row in [
         Row(group, "confirm per message (BlockingChannel)", "msg/s",
             _measure("pika confirm each", lambda: rabbit_publish(queue, counts.rabbit_confirm_each, True), runs),
             f"{counts.rabbit_confirm_each} x {size}"),
         Row(group, "async confirms, <= 500 unconfirmed (SelectConnection)", "msg/s",
             _measure("pika async confirms", lambda: rabbit_publish_async_confirms(queue, counts.rabbit_publish), runs),
             f"{counts.rabbit_publish} x {size}", "every message confirmed; acks may cover several tags"),
-    ]
-    for prefetch in (1, 500):
-        rows.append(Row("RabbitMQ consume + ack, pika", f"prefetch {prefetch}", "msg/s",
-                        _measure(f"pika consume prefetch {prefetch}",
-                                 lambda p=prefetch: rabbit_consume(queue, counts.rabbit_consume, p), runs),
-                        f"{counts.rabbit_consume} x {size}"))
+    ]]
+    consumed = []
+    for prefetch in (1, 50, 500):
+        summary, note = _measure_reads(f"pika consume prefetch {prefetch}",
+                                       lambda p=prefetch: rabbit_consume(queue, counts.rabbit_consume, p), runs)
+        consumed.append(Row("RabbitMQ consume + ack, pika", f"prefetch {prefetch}", "msg/s", summary,
+                            f"{counts.rabbit_consume} x {size}, clock from the 1st message", note))
+    rows += [compared(row, consumed[-1], "prefetch 500") for row in consumed[:-1]] + consumed[-1:]
     rows.extend(_latency_rows("RabbitMQ", lambda: rabbit_latency(latency_queue, counts.latency), runs, counts.latency))
     return rows
 
 
 def store_rows(runs: int, counts: Counts, folder: Path) -> list[Row]:
-    """The notebook-01 SQLite store vs eventsourcing on SQLite: appends, full replays, snapshots."""
+    """The notebook-01 SQLite store vs eventsourcing on SQLite: the fsync limit, commit policies, replays, snapshots."""
     n, appends = counts.snapshot_events, counts.store_appends
-    one_stream = f"1 stream of {n} events"
-    rows = [
-        Row("event store appends", "helpers.eventstore (notebook 01)", "appends/s",
-            _measure("eventstore appends", lambda: store_appends(folder, appends), runs),
-            f"{appends} x 1 event, 1 transaction each"),
-        Row("event store appends", "eventsourcing on SQLite", "appends/s",
-            _measure("eventsourcing appends", lambda: es_appends(folder, appends), runs),
-            f"{appends} x 1 event, 1 transaction each"),
-        Row("event store full replay", "helpers.eventstore (notebook 01)", "events/s",
-            _measure("eventstore replay", lambda: store_replay(folder, n), runs), one_stream, "read + JSON + fold"),
-    ]
+    one_stream, each = f"1 stream of {n} events", f"{appends} x 1 event, 1 transaction each"
+    disk = Row("event store appends", "the disk: write 200 B + fsync", "fsyncs/s",
+               _measure("fsync rate", lambda: fsync_rate(folder, appends), runs), f"{appends} fsyncs",
+               "the limit of one durable commit at a time")
+    full = Row("event store appends", "helpers.eventstore, synchronous=FULL", "appends/s",
+               _measure("eventstore appends FULL", lambda: store_appends(folder, appends), runs), each,
+               "an fsync per commit: the disk binds")
+    many = Row("event store appends", "helpers.eventstore append_many (group commit)", "events/s",
+               _measure("eventstore append_many", lambda: store_append_many(folder, n), runs),
+               f"{n} events, 1 transaction")
+    rows = [disk, compared(full, disk, "the fsync limit"),
+            compared(Row("event store appends", "helpers.eventstore, synchronous=NORMAL", "appends/s",
+                          _measure("eventstore appends NORMAL", lambda: store_appends(folder, appends, "NORMAL"), runs),
+                          each, "no fsync per commit: safe from a process crash, not from a power cut"),
+                     full, "FULL"),
+            compared(many, full, "FULL, 1 per commit"),
+            compared(Row("event store appends", "eventsourcing on SQLite, 1 event per save", "appends/s",
+                         _measure("eventsourcing appends", lambda: es_appends(folder, appends), runs), each),
+                     disk, "the fsync limit"),
+            compared(Row("event store appends", "eventsourcing on SQLite, 1 save of many events", "events/s",
+                         _measure("eventsourcing one save", lambda: es_one_save(folder, n), runs),
+                         f"{n} events, 1 transaction"), many, "append_many")]
+    fold = Row("event store full replay", "helpers.eventstore (notebook 01)", "events/s",
+               _measure("eventstore replay", lambda: store_replay(folder, n), runs), one_stream,
+               "read + JSON + plain fold: the reference")
     without = Row("eventsourcing rebuild", "without snapshot", "rebuilds/s",
                   _measure("eventsourcing no snapshot", lambda: es_replay(folder, n, snapshot=False), runs), one_stream)
     per_event = Summary(*(value * n for value in (without.summary.median, without.summary.low, without.summary.high)),
                         without.summary.runs)
-    rows.append(Row("event store full replay", "eventsourcing on SQLite", "events/s", per_event, one_stream,
-                    "= rebuilds/s without snapshot x events"))
+    rows += [fold, compared(Row("event store full replay", "eventsourcing on SQLite", "events/s", per_event,
+                                one_stream, "= rebuilds/s without snapshot x events"), fold, "plain fold")]
     with_snapshot = Row("eventsourcing rebuild", "from a snapshot", "rebuilds/s",
                         _measure("eventsourcing snapshot", lambda: es_replay(folder, n, snapshot=True), runs), one_stream)
-    rows += [without, with_snapshot, ratio_row("eventsourcing rebuild", "snapshot speed-up", with_snapshot, without)]
+    rows += [without, compared(with_snapshot, without, "without snapshot")]
     return rows
 
 
-def run(runs: int = 5, counts: Counts | None = None) -> list[Row]:
+def run(runs: int = 3, counts: Counts | None = None) -> list[Row]:
     """Every benchmark on fresh bench-* topics and queues, which are deleted afterwards."""
     import tempfile
 
@@ -602,22 +844,22 @@ def run(runs: int = 5, counts: Counts | None = None) -> list[Row]:
 
     counts = counts or Counts()
     tag = f"bench-{os.getpid()}"
-    topic, latency_topic = f"{tag}-throughput", f"{tag}-latency"
+    topic, latency_topic, consume_topic = f"{tag}-throughput", f"{tag}-latency", f"{tag}-consume"
     queue, latency_queue = f"bench.{os.getpid()}.throughput", f"bench.{os.getpid()}.latency"
     data_dir = config.load().data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    kafka_io.reset_topics({topic: 1, latency_topic: 1})
+    kafka_io.reset_topics({topic: 1, latency_topic: 1, consume_topic: 1})
     channel = rabbit_io.open_channel()
     for name in (queue, latency_queue):
         channel.queue_declare(name)
     rows: list[Row] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-", dir=data_dir) as folder:
-            rows += kafka_rows(runs, counts, topic, latency_topic)
+            rows += kafka_rows(runs, counts, topic, latency_topic, consume_topic)
             rows += rabbit_rows(runs, counts, queue, latency_queue)
             rows += store_rows(runs, counts, Path(folder))
     finally:
-        kafka_io.delete_topics([topic, latency_topic])
+        kafka_io.delete_topics([topic, latency_topic, consume_topic])
         if channel.is_closed:
             channel = rabbit_io.open_channel()
         rabbit_io.reset(channel, queues=[queue, latency_queue])
@@ -628,7 +870,7 @@ def run(runs: int = 5, counts: Counts | None = None) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: measure, print the table, write the CSV."""
     parser = argparse.ArgumentParser(prog="python -m tooling.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="repetitions per figure (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per figure (default 3)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")

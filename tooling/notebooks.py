@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -38,17 +39,23 @@ def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return strip_output(notebook, keep_output=True, keep_count=True, keep_id=True, extra_keys=NOISY_KEYS)
 
 
-def execute(path: Path) -> float:
-    """Execute one notebook in place from a fresh kernel; return the seconds it took."""
-    notebook = nbformat.read(path, as_version=4)
-    started = time.perf_counter()
-    client = NotebookClient(
+def client(notebook: nbformat.NotebookNode, path: Path, **hooks: Any) -> NotebookClient:
+    """A client that runs `notebook` (read from `path`) in a fresh course kernel, in the notebook's folder."""
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    return NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
         kernel_name=KERNELSPEC["name"],
         resources={"metadata": {"path": str(path.parent)}},
+        **hooks,
     )
-    client.execute()
+
+
+def execute(path: Path) -> float:
+    """Execute one notebook in place from a fresh kernel; return the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    client(notebook, path).execute()
     nbformat.write(strip_noise(notebook), path)
     return time.perf_counter() - started
 

@@ -1,0 +1,52 @@
+"""`make profile`'s pure parts: a cell's first line, the slowest cells, the budget, the report (no timing asserted)."""
+
+from __future__ import annotations
+
+import nbformat
+
+from tooling import profile
+
+
+def cells() -> list[profile.CellTime]:
+    return [profile.CellTime(2, "import pandas", 1.5), profile.CellTime(5, "producer.send(...)", 4.0),
+            profile.CellTime(7, "x = 1", 0.1), profile.CellTime(9, "consume()", 1.5)]
+
+
+def test_first_line_skips_blank_lines_and_nbval_markers() -> None:
+    assert profile.first_line("\n# NBVAL_IGNORE_OUTPUT\n  rates = measure()\nmore") == "rates = measure()"
+    assert profile.first_line("") == ""
+
+
+def test_slowest_are_sorted_slowest_first_ties_in_notebook_order() -> None:
+    assert [c.index for c in profile.slowest(cells())] == [5, 2, 9]
+    assert [c.index for c in profile.slowest(cells(), n=10)] == [5, 2, 9, 7]
+
+
+def test_over_budget_is_strictly_longer_than_the_budget() -> None:
+    assert [c.index for c in profile.over_budget(cells())] == [5]
+    assert [c.index for c in profile.over_budget(cells(), budget_s=1.5)] == [5]
+    assert profile.over_budget(cells(), budget_s=10) == []
+
+
+def test_report_names_total_slowest_cells_budget_and_error() -> None:
+    text = profile.format_profile(profile.Profile("05_x.ipynb", 12.34, tuple(cells()), "CellExecutionError: boom"))
+    lines = text.splitlines()
+    assert lines[0] == "05_x.ipynb: 12.3 s, 4 code cells"
+    assert "cell   5" in lines[1] and "4.00 s" in lines[1] and lines[1].endswith("OVER BUDGET")
+    assert "cell   2" in lines[2] and "OVER BUDGET" not in lines[2]
+    assert lines[4] == "  1 cell(s) over 3 s: 5"
+    assert lines[5] == "  ERROR: CellExecutionError: boom"
+
+
+def test_profile_runs_a_notebook_without_saving_it_and_reports_a_failing_one(tmp_path) -> None:
+    path = tmp_path / "nb.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"),
+                                               nbformat.v4.new_code_cell("x = 1"),
+                                               nbformat.v4.new_code_cell("# NBVAL_SKIP\nraise ValueError('boom')")])
+    nbformat.write(notebook, path)
+    before = path.read_text()
+    result = profile.profile(path)
+    assert [(c.index, c.first_line) for c in result.cells] == [(1, "x = 1"), (2, "raise ValueError('boom')")]
+    assert "ValueError" in result.error and "boom" in result.error
+    assert path.read_text() == before
+    assert profile.main([str(path)]) == 1

@@ -1,0 +1,120 @@
+"""`make profile`: where a learner waits. Execute every notebook and time each code cell.
+
+    python -m tooling.profile                              # every notebook
+    python -m tooling.profile notebooks/01_*.ipynb         # some of them
+
+Each notebook runs top to bottom in a fresh kernel against the running brokers, exactly as `make execute`
+runs it, but nothing is saved. Per notebook it prints the total time and the slowest cells (index and first
+line), and marks cells over the budget (3 s). It asserts no time: it exits 0 unless a notebook raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tooling import notebooks
+
+BUDGET_S = 3.0
+SLOWEST = 3
+
+
+@dataclass(frozen=True)
+class CellTime:
+    """How long one code cell took."""
+
+    index: int
+    first_line: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One notebook's run: its total time, every code cell's time, and the error that stopped it, if any."""
+
+    name: str
+    total_s: float
+    cells: tuple[CellTime, ...]
+    error: str = ""
+
+
+def first_line(source: str) -> str:
+    """The first line of a cell that says what it does (skips blank lines and nbval markers)."""
+    for line in source.splitlines():
+        text = line.strip()
+        if text and not text.startswith("# NBVAL_"):
+            return text
+    return ""
+
+
+def slowest(cells: Sequence[CellTime], n: int = SLOWEST) -> list[CellTime]:
+    """The `n` slowest cells, slowest first (ties in notebook order)."""
+    return sorted(cells, key=lambda c: (-c.seconds, c.index))[:n]
+
+
+def over_budget(cells: Sequence[CellTime], budget_s: float = BUDGET_S) -> list[CellTime]:
+    """Cells that took longer than the budget, in notebook order."""
+    return [c for c in cells if c.seconds > budget_s]
+
+
+def format_profile(profile: Profile, budget_s: float = BUDGET_S) -> str:
+    """A few lines for one notebook: total, slowest cells, how many are over budget, the error if any."""
+    lines = [f"{profile.name}: {profile.total_s:.1f} s, {len(profile.cells)} code cells"]
+    for cell in slowest(profile.cells):
+        flag = "  OVER BUDGET" if cell.seconds > budget_s else ""
+        lines.append(f"  cell {cell.index:>3}  {cell.seconds:6.2f} s  {cell.first_line[:70]}{flag}")
+    over = over_budget(profile.cells, budget_s)
+    lines.append(f"  {len(over)} cell(s) over {budget_s:g} s" + (": " + ", ".join(str(c.index) for c in over)
+                                                                  if over else ""))
+    if profile.error:
+        lines.append(f"  ERROR: {profile.error}")
+    return "\n".join(lines)
+
+
+def profile(path: Path) -> Profile:
+    """Execute one notebook in a fresh kernel, timing each code cell; the notebook is not saved."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    started_at: dict[int, float] = {}
+    cells: list[CellTime] = []
+
+    def on_cell_execute(cell, cell_index, **_) -> None:
+        started_at[cell_index] = time.perf_counter()
+
+    def on_cell_executed(cell, cell_index, **_) -> None:
+        seconds = time.perf_counter() - started_at[cell_index]
+        cells.append(CellTime(cell_index, first_line(cell.source), seconds))
+
+    client = notebooks.client(notebook, path, on_cell_execute=on_cell_execute, on_cell_executed=on_cell_executed)
+    started, error = time.perf_counter(), ""
+    try:
+        client.execute()
+    except Exception as failure:  # a notebook that raises is reported, and the others still run
+        error = f"{type(failure).__name__}: {str(failure).strip().splitlines()[-1] if str(failure).strip() else ''}"
+    return Profile(path.name, time.perf_counter() - started, tuple(cells), error)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: profile the notebooks named (default: all), print a report; 1 if any notebook raised."""
+    parser = argparse.ArgumentParser(prog="python -m tooling.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/NN_*.ipynb)")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    started, profiles = time.perf_counter(), []
+    for path in paths:
+        profiles.append(profile(path))
+        print(format_profile(profiles[-1]), flush=True)
+    over = sum(len(over_budget(p.cells)) for p in profiles)
+    failed = [p.name for p in profiles if p.error]
+    print(f"\n{len(profiles)} notebooks in {time.perf_counter() - started:.0f} s; {over} cell(s) over {BUDGET_S:g} s"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
