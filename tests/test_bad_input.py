@@ -233,8 +233,8 @@ def test_malformed_messages_on_a_rabbitmq_queue_are_dead_lettered_with_their_rea
     channel = rabbit_io.open_channel()
     try:
         channel.confirm_delivery()
-        channel.queue_declare(parking)
-        channel.queue_declare(queue)
+        channel.queue_declare(parking, durable=True)
+        channel.queue_declare(queue, durable=True)
         for payload, _ in MALFORMED:
             channel.basic_publish("", queue, payload)
         channel.basic_publish("", queue, banking.to_json(GOOD).encode())

@@ -84,10 +84,12 @@ def host_port(broker: str, settings: config.Settings) -> tuple[str, int]:
 
 
 def failure_message(broker: str, settings: config.Settings, reason: str) -> str:
-    """What failed, where, the last lines of the broker's log, and what to do."""
-    log = NATIVE[broker].log_file(settings)
-    return (f"{broker} at {address(broker, settings)}: {reason}.\n"
-            f"Last lines of {log}:\n{process.tail(log)}\n"
+    """What failed, where, the last lines of each log the broker wrote while starting, and what to do."""
+    written = [log for log in NATIVE[broker].startup_logs(settings) if log.exists() and log.stat().st_size]
+    tails = "".join(f"Last lines of {log}:\n{process.tail(log)}\n" for log in written)
+    if not written:
+        tails = f"No log was written at {', '.join(map(str, NATIVE[broker].startup_logs(settings)))}.\n"
+    return (f"{broker} at {address(broker, settings)}: {reason}.\n{tails}"
             f"Fix the cause above, then run `make down && make up` (details: `make status`).")
 
 
