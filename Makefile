@@ -4,23 +4,40 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-startup-timeout=60 \
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=180 --nbval-kernel-startup-timeout=120 \
          --nbval-sanitize-with notebooks/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
+# Every package pinned to the lock for this Python (locks/py3.11.txt, locks/py3.13.txt: `make lock` refreshes them).
+# A Python without a lock installs the newest releases pyproject.toml allows, and says so.
+PYTHON_MINOR := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+LOCK := $(wildcard locks/py$(PYTHON_MINOR).txt)
+PINNED := $(if $(LOCK),--constraint $(LOCK))
+LOCK_PYTHONS := 3.11 3.13
+UV := uv==0.13.8
+
 .PHONY: help install up down status lab test test-helpers test-notebooks lint execute bench clean test-faults test-rerun
+.PHONY: lock test-latest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(if $(LOCK),,@echo "note: no lock for Python $(PYTHON_MINOR) in locks/: installing the newest releases allowed")
+	$(PY) -m pip install --quiet $(PINNED) -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the course and its tools
+install: $(STAMP)  ## create .venv and install the course and its tools, at the versions in locks/
+
+lock: $(STAMP)  ## refresh locks/ to the newest releases pyproject.toml allows (uv pip compile, per Python)
+	$(PY) -m pip install --quiet $(UV)
+	for version in $(LOCK_PYTHONS); do \
+	  $(VENV)/bin/uv pip compile pyproject.toml --quiet --upgrade --extra bench --extra browser \
+	    --python-version $$version --python-platform x86_64-unknown-linux-gnu -o locks/py$$version.txt || exit 1; \
+	done
 
 up: $(STAMP)  ## bring Kafka and RabbitMQ up (reuse, docker compose, or native)
 	$(PY) -m tooling.stack up
@@ -56,7 +73,7 @@ execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
 bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet $(PINNED) -e '.[bench]'
 	$(PY) -m tooling.bench
 
 clean: down  ## remove the brokers' local state and the course data
@@ -67,7 +84,7 @@ clean: down  ## remove the brokers' local state and the course data
 BROWSER_STAMP := $(VENV)/.browser-installed
 
 $(BROWSER_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e ".[browser]"
+	$(PY) -m pip install --quiet $(PINNED) -e ".[browser]"
 	touch $(BROWSER_STAMP)
 
 test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, postBuild, start + notebook 00 (own ports)
@@ -75,3 +92,16 @@ test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, post
 
 test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless Chromium; screenshot in results/browser/
 	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_browser.py
+
+# The newest releases pyproject.toml's ranges allow, in a venv of their own: what would move against the lock,
+# then the tests that need no broker and every notebook under strict nbval. `make lock` adopts them.
+LATEST := .venv-latest
+NOT_LIVE := -m "not live" --deselect tests/test_lock.py
+
+test-latest: up  ## newest allowed releases in .venv-latest: what moves vs locks/, then pure tests + notebooks
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e ".[bench,browser]"
+	$(LATEST)/bin/python -m tooling.locks moves $(or $(LOCK),locks/py$(PYTHON_MINOR).txt)
+	$(LATEST)/bin/python -m pytest -p no:cacheprovider $(NOT_LIVE) tests $(NBVAL) $(NOTEBOOKS)

@@ -35,6 +35,8 @@ from kafka.errors import (
     NotCoordinatorError,
     TopicAlreadyExistsError,
 )
+from kafka.serializer import Deserializer
+from kafka.serializer.wrapper import DeserializeWrapper
 
 from helpers import banking, clients
 
@@ -66,10 +68,18 @@ def producer(**overrides: Any) -> KafkaProducer:
 
 
 def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
-    """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session."""
+    """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session.
+
+    A plain function given as `key_deserializer` or `value_deserializer` (e.g. `banking.from_json`) is wrapped
+    in kafka-python's own `DeserializeWrapper`: 3.0 deprecates bare functions there.
+    """
     defaults = {"auto_offset_reset": "earliest", "session_timeout_ms": SESSION_TIMEOUT_MS,
                 "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS, "request_timeout_ms": REQUEST_TIMEOUT_MS}
-    return KafkaConsumer(*topics, **_connection(**{**defaults, **overrides}))
+    options = {**defaults, **overrides}
+    for key in ("key_deserializer", "value_deserializer"):
+        if options.get(key) is not None and not isinstance(options[key], Deserializer):
+            options[key] = DeserializeWrapper(options[key])
+    return KafkaConsumer(*topics, **_connection(**options))
 
 
 def _until(condition: Any, timeout_s: float, what: str, interval_s: float = 0.05) -> None:

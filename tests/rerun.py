@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=60",
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout=180", "--nbval-kernel-startup-timeout=120",
          "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 RUN_TIMEOUT_S = 3600
 LOG_DIR = ROOT / "results" / "rerun"

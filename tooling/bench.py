@@ -312,6 +312,7 @@ def rabbit_publish_async_confirms(queue: str, count: int, window: int = 500) -> 
     timer = connection.ioloop.call_later(60, give_up)
     connection.ioloop.start()
     connection.ioloop.remove_timeout(timer)
+    connection.ioloop.close()  # its wake-up socket pair, which pika leaves open otherwise
     if state["error"] or state["rate"] is None:
         raise RuntimeError(f"async confirms: {state['error'] or 'stopped early'}")
     channel = rabbit_io.open_channel()
