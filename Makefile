@@ -35,7 +35,7 @@ install: $(STAMP)  ## create .venv and install the course and its tools, at the 
 lock: $(STAMP)  ## refresh locks/ to the newest releases pyproject.toml allows (uv pip compile, per Python)
 	$(PY) -m pip install --quiet $(UV)
 	for version in $(LOCK_PYTHONS); do \
-	  $(VENV)/bin/uv pip compile pyproject.toml --quiet --upgrade --extra bench --extra browser \
+	  $(VENV)/bin/uv pip compile pyproject.toml --quiet --upgrade --all-extras \
 	    --python-version $$version --python-platform x86_64-unknown-linux-gnu -o locks/py$$version.txt || exit 1; \
 	done
 
