@@ -198,9 +198,11 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
         # An early generation may hold only some members (each then owning a partition): wait until the
         # broker's stable group has every member, with the assignments the members themselves hold.
         described = client.describe_groups([group])[group]
-        on_broker = sorted(sorted(p for a in m["member_assignment"]["assigned_partitions"] for p in a["partitions"])
-                           for m in described["members"])
-        return described["group_state"] == "Stable" and on_broker == sorted(assignment(m) for m in consumers)
+        assigned = [m["member_assignment"] for m in described["members"]]
+        if described["group_state"] != "Stable" or not all(isinstance(a, dict) for a in assigned):
+            return False  # mid-rebalance: a member's assignment is not there yet (the admin gives a bare string)
+        on_broker = sorted(sorted(p for a in m["assigned_partitions"] for p in a["partitions"]) for m in assigned)
+        return on_broker == sorted(assignment(m) for m in consumers)
 
     with admin() as client:
         _until(lambda: settled(client), timeout_s, f"{len(consumers)} consumers sharing {partitions} partitions",
