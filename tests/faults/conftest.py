@@ -30,18 +30,6 @@ from helpers import config
 from tooling.stack import process
 
 COLUMNS = ("fault", "injected", "events in", "processed", "redelivered", "lost", "duplicated")
-# Warnings are errors (pyproject.toml), with one exception here: while a broker is killed, the clients' reconnect
-# attempts leave sockets that never connected (bound to 0.0.0.0, no peer) for the garbage collector to close.
-NEVER_CONNECTED = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <socket.socket fd=\d+, family=2, type=1, proto=6, laddr=\('0.0.0.0', \d+\)>"
-    ":pytest.PytestUnraisableExceptionWarning")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every fault test accepts the never-connected sockets of a killed broker's clients (see NEVER_CONNECTED)."""
-    for item in items:
-        if Path(__file__).parent in item.path.parents:
-            item.add_marker(NEVER_CONNECTED)
 
 
 @dataclass
