@@ -7,19 +7,36 @@ STAMP := $(VENV)/.installed
 NBVAL = $(shell $(PY) -m tooling.notebooks nbval-args)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
+# Every package pinned to the lock for this Python (locks/py3.11.txt, locks/py3.13.txt: `make lock` refreshes them).
+# A Python without a lock installs the newest releases pyproject.toml allows, and says so.
+PYTHON_MINOR := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+LOCK := $(wildcard locks/py$(PYTHON_MINOR).txt)
+PINNED := $(if $(LOCK),--constraint $(LOCK))
+LOCK_PYTHONS := 3.11 3.13
+UV := uv==0.13.8
+
 .PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun strip
+.PHONY: lock test-latest
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(if $(LOCK),,@echo "note: no lock for Python $(PYTHON_MINOR) in locks/: installing the newest releases allowed")
+	$(PY) -m pip install --quiet $(PINNED) -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the course and its tools
+install: $(STAMP)  ## create .venv and install the course and its tools, at the versions in locks/
+
+lock: $(STAMP)  ## refresh locks/ to the newest releases pyproject.toml allows (uv pip compile, per Python)
+	$(PY) -m pip install --quiet $(UV)
+	for version in $(LOCK_PYTHONS); do \
+	  $(VENV)/bin/uv pip compile pyproject.toml --quiet --upgrade --all-extras \
+	    --python-version $$version --python-platform x86_64-unknown-linux-gnu -o locks/py$$version.txt || exit 1; \
+	done
 
 up: $(STAMP)  ## bring Kafka, RabbitMQ and Redis up (reuse, docker compose, or native)
 	$(PY) -m tooling.stack up
@@ -60,7 +77,7 @@ profile: up  ## run every notebook (not saved) and print each one's total time a
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet $(PINNED) -e '.[bench]'
 	touch $(BENCH_STAMP)
 
 bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
@@ -74,7 +91,7 @@ clean: down  ## remove the brokers' local state and the course data
 BROWSER_STAMP := $(VENV)/.browser-installed
 
 $(BROWSER_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e ".[browser]"
+	$(PY) -m pip install --quiet $(PINNED) -e ".[browser]"
 	touch $(BROWSER_STAMP)
 
 test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, postBuild, start + notebook 00 (own ports)
@@ -88,7 +105,7 @@ test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless
 SITE_STAMP := $(VENV)/.site-installed
 
 $(SITE_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e ".[site]"
+	$(PY) -m pip install --quiet $(PINNED) -e ".[site]"
 	touch $(SITE_STAMP)
 
 site: $(SITE_STAMP)  ## the static website of the executed course in build/site (open build/site/index.html)
@@ -104,3 +121,16 @@ strip:  ## drop per-run metadata from every notebook (what the pre-commit hook d
 .PHONY: test-debian13
 test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (needs root; .ci/debian13)
 	.ci/debian13
+
+# The newest releases pyproject.toml's ranges allow, in a venv of their own: what would move against the lock,
+# then the tests that need no broker and every notebook under strict nbval. `make lock` adopts them.
+LATEST := .venv-latest
+NOT_LIVE := -m "not live" --deselect tests/test_lock.py
+
+test-latest: up  ## newest allowed releases in .venv-latest: what moves vs locks/, then pure tests + notebooks
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e ".[bench,browser,site]"
+	$(LATEST)/bin/python -m tooling.locks moves $(or $(LOCK),locks/py$(PYTHON_MINOR).txt)
+	$(LATEST)/bin/python -m pytest -p no:cacheprovider $(NOT_LIVE) tests $(NBVAL) $(NOTEBOOKS)

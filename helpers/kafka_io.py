@@ -33,6 +33,8 @@ from kafka.errors import (
     NotCoordinatorError,
     TopicAlreadyExistsError,
 )
+from kafka.serializer import Deserializer
+from kafka.serializer.wrapper import DeserializeWrapper
 
 from helpers import clients, waiting
 
@@ -54,10 +56,18 @@ def producer(**overrides: Any) -> KafkaProducer:
 
 
 def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
-    """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session."""
+    """A KafkaConsumer subscribed to `topics`: earliest offset when nothing is committed, short session.
+
+    A plain function given as `key_deserializer` or `value_deserializer` (e.g. `banking.from_json`) is wrapped
+    in kafka-python's own `DeserializeWrapper`: 3.0 deprecates bare functions there.
+    """
     defaults = {"auto_offset_reset": "earliest", "session_timeout_ms": SESSION_TIMEOUT_MS,
                 "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS}
-    return KafkaConsumer(*topics, **{**clients.kafka_connection(), **defaults, **overrides})
+    options = {**clients.kafka_connection(), **defaults, **overrides}
+    for key in ("key_deserializer", "value_deserializer"):
+        if options.get(key) is not None and not isinstance(options[key], Deserializer):
+            options[key] = DeserializeWrapper(options[key])
+    return KafkaConsumer(*topics, **options)
 
 
 def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | None = None,
@@ -170,9 +180,11 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
         # An early generation may hold only some members (each then owning a partition): wait until the
         # broker's stable group has every member, with the assignments the members themselves hold.
         described = client.describe_groups([group])[group]
-        on_broker = sorted(sorted(p for a in m["member_assignment"]["assigned_partitions"] for p in a["partitions"])
-                           for m in described["members"])
-        return described["group_state"] == "Stable" and on_broker == sorted(assignment(m) for m in consumers)
+        assigned = [m["member_assignment"] for m in described["members"]]
+        if described["group_state"] != "Stable" or not all(isinstance(a, dict) for a in assigned):
+            return False  # mid-rebalance: a member's assignment is not there yet (the admin gives a bare string)
+        on_broker = sorted(sorted(p for a in m["assigned_partitions"] for p in a["partitions"]) for m in assigned)
+        return on_broker == sorted(assignment(m) for m in consumers)
 
     with admin() as client:
         waiting.until(lambda: settled(client), timeout_s,

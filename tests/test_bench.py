@@ -145,7 +145,7 @@ def test_rabbit_measurements_confirm_every_message_and_leave_the_queue_empty() -
     queue = "bench.test.smoke"
     channel = rabbit_io.open_channel()
     rabbit_io.reset(channel, queues=[queue])
-    channel.queue_declare(queue)
+    channel.queue_declare(queue, durable=True)
     try:
         assert bench.rabbit_publish_async_confirms(queue, 120, window=25) > 0
         assert bench.rabbit_publish(queue, 30, confirm_each=True) > 0

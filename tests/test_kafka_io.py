@@ -14,6 +14,9 @@ from helpers.clients import BrokerUnavailable
 
 TOPIC = "test-kafka-io"
 GROUP = "test-kafka-io-group"
+# Time bounds for a loaded 2-core machine: generous, yet well below what the bug each one guards against costs.
+FAIL_FAST_S = 20  # a missing broker must not cost kafka-python's own 30 s bootstrap timeout
+SLACK_S = 30  # how long a loaded machine may stall a call beyond what it was asked to wait
 
 
 @pytest.fixture
@@ -56,10 +59,17 @@ def test_consume_stops_on_the_record_count(topic: str) -> None:
     produce(topic, 20)
     with kafka_io.consumer(topic, group_id=GROUP) as consumer:
         started = time.monotonic()
-        records = kafka_io.consume(consumer, max_records=5, timeout_s=20)
+        records = kafka_io.consume(consumer, max_records=5, timeout_s=120)
         took = time.monotonic() - started
     assert len(records) == 5
-    assert took < 10, "stopping on the count should not wait for the timeout"
+    assert took < 120 - SLACK_S, "stopping on the count should not wait for the timeout"
+
+
+def test_a_plain_function_as_value_deserializer_decodes_without_a_deprecation(topic: str) -> None:
+    produce(topic, 3)  # pytest turns kafka-python's DeprecationWarning for a bare function into a failure
+    with kafka_io.consumer(topic, group_id=GROUP, value_deserializer=lambda data: int(data) * 10) as consumer:
+        records = kafka_io.consume(consumer, max_records=3, timeout_s=60)
+    assert sorted(r.value for r in records) == [0, 10, 20]
 
 
 @pytest.mark.live
@@ -69,7 +79,7 @@ def test_consume_stops_on_the_timeout_when_nothing_arrives(topic: str) -> None:
         records = kafka_io.consume(consumer, max_records=5, timeout_s=1.5)
         took = time.monotonic() - started
     assert records == []
-    assert 1.4 <= took < 5
+    assert 1.4 <= took < 1.5 + SLACK_S
 
 
 @pytest.mark.live
@@ -134,7 +144,7 @@ def test_clients_fail_fast_with_the_fix_when_kafka_is_down(monkeypatch, factory)
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable) as raised:
         factory()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < FAIL_FAST_S
     message = str(raised.value)
     assert "Kafka" in message and "127.0.0.1:1" in message and "make up" in message
 
@@ -144,7 +154,7 @@ def test_reset_topics_fails_fast_when_kafka_is_down(monkeypatch) -> None:
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable, match="make up"):
         kafka_io.reset_topics({TOPIC: 1})
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < FAIL_FAST_S
 
 
 # --- the idempotent consumer -----------------------------------------------------------------

@@ -14,6 +14,9 @@ from helpers.exercises import rabbitmq as exercises
 PREFIX = "test.rabbit."
 QUEUES = [f"{PREFIX}{name}" for name in ("a", "b", "c", "work", "dead")] + [f"{PREFIX}t{i}" for i in range(10)]
 EXCHANGES = [f"{PREFIX}{name}" for name in ("direct", "fanout", "topic", "headers", "dlx")]
+# Time bounds for a loaded 2-core machine: generous, yet well below what the bug each one guards against costs.
+FAIL_FAST_S = 20  # a missing broker must be named long before anyone gives up waiting
+SLACK_S = 30  # how long a loaded machine may stall a call beyond what it was asked to wait
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def test_drain_stops_on_count_then_on_inactivity(channel):
     started = time.monotonic()
     rest = rabbit_io.drain(channel, queue, max_messages=100, inactivity_timeout_s=0.3)
     assert [m.body for m in rest] == [b"3", b"4"]
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 0.3 + SLACK_S
     assert rabbit_io.queue_depths(channel, [queue]).to_dict("records") == [
         {"queue": queue, "messages": 0, "consumers": 0}
     ]
@@ -76,7 +79,7 @@ def test_drain_on_an_empty_queue_returns_after_the_timeout(channel):
     (queue,) = declare_queues(channel, ["a"])
     started = time.monotonic()
     assert rabbit_io.drain(channel, queue, inactivity_timeout_s=0.2) == []
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 0.2 + SLACK_S
 
 
 @pytest.mark.live
@@ -205,7 +208,7 @@ def test_wait_for_depth_gives_up_after_its_timeout(channel):
     started = time.monotonic()
     with pytest.raises(TimeoutError, match="holds 0 messages, not 1"):
         rabbit_io.wait_for_depth(channel, queue, 1, timeout_s=0.3)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 0.3 + SLACK_S
 
 
 def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
@@ -213,7 +216,7 @@ def test_closed_port_fails_fast_naming_rabbitmq_and_the_fix(monkeypatch):
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable) as raised:
         rabbit_io.connect()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < FAIL_FAST_S
     message = str(raised.value)
     assert "RabbitMQ" in message and "127.0.0.1:1" in message and "make up" in message
 

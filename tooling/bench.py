@@ -851,7 +851,7 @@ def run(runs: int = 3, counts: Counts | None = None) -> list[Row]:
     kafka_io.reset_topics({topic: 1, latency_topic: 1, consume_topic: 1})
     channel = rabbit_io.open_channel()
     for name in (queue, latency_queue):
-        channel.queue_declare(name)
+        channel.queue_declare(name, durable=True)
     rows: list[Row] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-", dir=data_dir) as folder:

@@ -30,7 +30,7 @@ NOISY_KEYS = [
 ]
 #: pytest's arguments for strict nbval: stored outputs compared, addresses and ids sanitised, every cell bounded.
 NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIMEOUT_S}",
-              "--nbval-kernel-startup-timeout=60", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
+              "--nbval-kernel-startup-timeout=120", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
 def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -35,6 +36,11 @@ PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": 
          "REDIS_URL": "redis://127.0.0.1:31679/0"}
 KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
 READY_LINE = re.compile(r"binder/start: Kafka, RabbitMQ and Redis ready, ([\d.]+) s after launch")
+
+
+def port_of(value: str) -> int:
+    """The port in one of PORTS' values: a bare port, host:port, or a URL."""
+    return int(value) if value.isdigit() else urlsplit(value if "://" in value else f"//{value}").port
 
 
 @dataclass(frozen=True)
@@ -88,18 +94,26 @@ def binder_requirements(repo: Path) -> list[str]:
 
 
 def build_environment(launcher: Launcher, workdir: Path, home: Path) -> None:
-    """A venv from binder/environment.yml, installed offline from a wheelhouse kept in the user's cache."""
+    """A venv from binder/environment.yml, installed offline from a wheelhouse kept in the user's cache.
+
+    The wheelhouse holds the locked versions (postBuild pins to them), so postBuild then finds them installed.
+    """
     python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")
     assert python, "a system python3 (3.11+) readable by the launch user is needed"
+    minor = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    lock = launcher.repo / "locks" / f"py{minor}.txt"
+    assert lock.exists(), f"no lock for the system Python {minor}: {lock}"
     requirements = workdir / "requirements.txt"
     requirements.write_text("\n".join(binder_requirements(launcher.repo)) + "\n")
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(requirements.read_bytes() + lock.read_bytes()).hexdigest()[:16]
     wheelhouse = home / ".cache" / "course-launch" / f"wheels-{digest}"
+    pins = ["-r", str(requirements), "--constraint", str(lock)]
     steps = [[python, "-m", "venv", str(workdir / "env")]]
     if not (wheelhouse / ".complete").exists():
-        steps.append(["pip", "wheel", "--quiet", "--prefer-binary", "-w", str(wheelhouse), "-r", str(requirements)])
+        steps.append(["pip", "wheel", "--quiet", "--prefer-binary", "-w", str(wheelhouse), *pins])
         steps.append(["touch", str(wheelhouse / ".complete")])
-    steps.append(["pip", "install", "--quiet", "--no-index", "--find-links", str(wheelhouse), "-r", str(requirements)])
+    steps.append(["pip", "install", "--quiet", "--no-index", "--find-links", str(wheelhouse), *pins])
     for step in steps:
         code, output = launcher.run(*step, timeout_s=900)
         assert code == 0, f"{' '.join(step)} failed:\n{output[-3000:]}"
@@ -132,7 +146,7 @@ def launch() -> Iterator[Launch]:
         build_environment(launcher, workdir, Path(account.pw_dir))
         code, post_build = launcher.run("binder/postBuild", timeout_s=900)
         assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
-        busy = [port for port in (31092, 31093, 31672, 31673, 31674, 31675, 31676, 31679) if clients.port_open("127.0.0.1", port, 0.5)]
+        busy = [port for port in map(port_of, PORTS.values()) if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
         server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL_ARGS)} ' \

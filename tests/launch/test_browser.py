@@ -32,7 +32,11 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-component-update", "--disable-sync", "--disable-quic"]
 OUT = config.PROJECT_ROOT / "results" / "browser"
 NOTEBOOK = "00_start_here.ipynb"
-RUN_ALL_LIMIT_S = 90
+# Generous bounds, each waiting on a condition: a loaded 2-core machine can take minutes to start a kernel.
+KERNEL_LIMIT_S = 240  # until the notebook's kernel is connected and Idle
+RUN_ALL_LIMIT_S = 300  # until every cell ran (about 10 s on an idle machine)
+RESCHEDULE_S = 20  # Run All again when no cell shows [*] this long after the click (nothing was scheduled)
+KERNEL_IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
 LAB_SETTINGS = {  # a throwaway settings folder: no autosave, no news pop-up, every cell kept in the page
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
@@ -134,8 +138,10 @@ def run_all(lab: Lab) -> Outcome:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(30_000)
             try:
-                page.goto(f"{lab.url}/lab/tree/{relative}?token={lab.token}")
+                # a workspace of its own, reset: no tab from an earlier session is restored beside the notebook
+                page.goto(f"{lab.url}/lab/workspaces/browser-test/tree/{relative}?reset&token={lab.token}")
                 page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+                wait_for_idle_kernel(page, lab)  # Run All before the kernel is connected runs nothing
                 menu(page, "Edit", "Clear Outputs of All Cells")  # so every output and [n] seen is from this run
                 started = time.monotonic()
                 menu(page, "Run", "Run All Cells")
@@ -162,22 +168,56 @@ def menu(page, title: str, item: str) -> None:
     page.get_by_role("menuitem", name=item, exact=True).click()
 
 
-def wait_for_all_cells(page, started: float) -> list[str]:
-    """Poll the input prompts until every code cell has run ([n], none [*]) and the last one has output.
+def accept_kernel_dialog(page) -> None:
+    """Accept JupyterLab's "Select Kernel" dialog if it asks (its default is the notebook's own kernel)."""
+    select_kernel = page.locator(".jp-Dialog", has_text="Select Kernel").locator(".jp-mod-accept")
+    if select_kernel.count() and select_kernel.first.is_visible():
+        select_kernel.first.click()
 
-    Accepts JupyterLab's "Select Kernel" dialog (its default is the notebook's own kernel) if it asks.
+
+def kernel_idle(page) -> bool:
+    """True when the notebook's kernel indicator says Idle (it also does before a kernel is attached)."""
+    return page.locator(KERNEL_IDLE).count() > 0
+
+
+def kernel_connected(lab: Lab) -> bool:
+    """True when the server has the notebook's kernel idle with a browser connection to it."""
+    with urllib.request.urlopen(f"{lab.url}/api/sessions?token={lab.token}", timeout=10) as response:
+        sessions = json.load(response)
+    return any(session["path"].endswith(NOTEBOOK) and session["kernel"]["connections"] > 0
+               and session["kernel"]["execution_state"] == "idle" for session in sessions)
+
+
+def wait_for_idle_kernel(page, lab: Lab) -> None:
+    """Wait (bounded) until the server sees the notebook's kernel connected and idle, and the page says Idle."""
+    started = time.monotonic()
+    while time.monotonic() - started < KERNEL_LIMIT_S:
+        accept_kernel_dialog(page)
+        if kernel_connected(lab) and kernel_idle(page):
+            return
+        page.wait_for_timeout(500)
+    pytest.fail(f"the notebook's kernel was not connected and Idle after {KERNEL_LIMIT_S} s")
+
+
+def wait_for_all_cells(page, started: float) -> list[str]:
+    """Poll until every code cell shows [n] (none [*] or [ ]) and the kernel indicator is Idle again.
+
+    The indicator stays busy while any cell of the Run All is still scheduled, so it also covers a cell whose
+    input is collapsed (the reference solution), which shows no prompt.
     """
     prompts: list[str] = []
-    select_kernel = page.locator(".jp-Dialog", has_text="Select Kernel").locator(".jp-mod-accept")
+    clicked = started
     while time.monotonic() - started < RUN_ALL_LIMIT_S:
-        if select_kernel.count() and select_kernel.first.is_visible():
-            select_kernel.first.click()
-        # a cell whose input is collapsed (the reference solution) shows no prompt: its output proves it ran
+        accept_kernel_dialog(page)
         prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents() if p.strip()]
         ran = all(p.strip("[]:").isdigit() for p in prompts)
-        last_has_output = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea-output").count() > 0
-        if prompts and ran and last_has_output:
+        if prompts and ran and kernel_idle(page):
             return prompts
+        if all(p == "[ ]:" for p in prompts) and time.monotonic() - clicked > RESCHEDULE_S:
+            # nothing was scheduled (no [*]): the page had not attached the kernel yet; a learner clicks again
+            print(f"\nRun All scheduled nothing within {RESCHEDULE_S} s: clicked it again", flush=True)
+            menu(page, "Run", "Run All Cells")
+            clicked = time.monotonic()
         page.wait_for_timeout(500)
     pytest.fail(f"cells still running or not run after {RUN_ALL_LIMIT_S} s: prompts {prompts}")
 

@@ -91,7 +91,7 @@ def server_properties(settings: config.Settings) -> str:
 
 
 def new_cluster_id() -> str:
-    """A random cluster id in Kafka's own format (22 characters of URL-safe base64)."""
+    """A random cluster id in Kafka's own format (22 characters of URL-safe base64; may start with `-`)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
@@ -110,8 +110,9 @@ def prepare(settings: config.Settings) -> Path:
     properties.write_text(server_properties(settings))
     (root / "log4j2.properties").write_text(LOG4J2.format(log_file=root / "logs" / "server.log"))
     if not (root / "data" / "meta.properties").exists():
+        # `--cluster-id=ID` in one argument: an id starting with `-` would otherwise be read as an option
         command = java_command(settings, "kafka.tools.StorageTool", "format",
-                               "-t", new_cluster_id(), "-c", str(properties))
+                               f"--cluster-id={new_cluster_id()}", "-c", str(properties))
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError("formatting Kafka's storage failed:\n" + (result.stdout + result.stderr)[-2000:])
@@ -121,7 +122,7 @@ def prepare(settings: config.Settings) -> Path:
 def start(settings: config.Settings) -> int:
     """Start the broker in the background; return its pid (readiness is checked by the caller)."""
     if not shutil.which("java"):
-        raise RuntimeError("a JDK 17+ is needed for native Kafka: sudo apt-get install -y openjdk-17-jdk-headless "
+        raise RuntimeError("Java 17+ is needed for native Kafka: sudo apt-get install -y default-jre-headless "
                            "(macOS: brew install openjdk@17), or install Docker and rerun `make up`.")
     resolve_jars(settings)
     properties = prepare(settings)
@@ -133,6 +134,11 @@ def start(settings: config.Settings) -> int:
 def log_file(settings: config.Settings) -> Path:
     """The broker's main log."""
     return home(settings) / "logs" / "server.log"
+
+
+def startup_logs(settings: config.Settings) -> list[Path]:
+    """Where a failed start says why: the broker's log, then the JVM's own output (bad flags, no memory)."""
+    return [log_file(settings), home(settings) / "logs" / "stdout.log"]
 
 
 def stop(settings: config.Settings) -> bool:

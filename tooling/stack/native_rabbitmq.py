@@ -62,6 +62,7 @@ def environment(settings: config.Settings) -> dict[str, str]:
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": f"-kernel inet_dist_use_interface {loopback}",
         "ERL_EPMD_ADDRESS": "127.0.0.1",
+        "ERL_CRASH_DUMP": str(root / "logs" / "erl_crash.dump"),  # not the current folder (the repository)
     }
 
 
@@ -112,6 +113,11 @@ def start(settings: config.Settings) -> int:
 def log_file(settings: config.Settings) -> Path:
     """The node's main log."""
     return home(settings) / "logs" / f"{node_name(settings)}.log"
+
+
+def startup_logs(settings: config.Settings) -> list[Path]:
+    """Where a failed start says why: the node's log, then the launcher's output (e.g. dist_port_already_used)."""
+    return [log_file(settings), home(settings) / "logs" / "stdout.log"]
 
 
 def stop(settings: config.Settings) -> bool:

@@ -61,6 +61,11 @@ def log_file(settings: config.Settings) -> Path:
     return home(settings) / "redis.log"
 
 
+def startup_logs(settings: config.Settings) -> list[Path]:
+    """Where a failed start says why: the server's log, then its own output (a bad config line, a taken port)."""
+    return [log_file(settings), home(settings) / "stdout.log"]
+
+
 def stop(settings: config.Settings) -> bool:
     """Stop the server this module started (SIGTERM: it flushes its append-only file); True if it ran."""
     return process.terminate(home(settings) / "launcher.pid", grace_s=15)

@@ -10,6 +10,10 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+# The children this process started, kept so that their handles live as long as they do (a handle dropped
+# while its child runs is a ResourceWarning) and so that stopping one collects its exit status.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
 
 def spawn(command: list[str], log_file: Path, pid_file: Path, env: Mapping[str, str] | None = None) -> int:
     """Start a detached process logging to a file, write its pid file, and return the pid."""
@@ -17,6 +21,7 @@ def spawn(command: list[str], log_file: Path, pid_file: Path, env: Mapping[str, 
     with open(log_file, "ab") as log:
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                  env=dict(env) if env is not None else None, start_new_session=True)
+    _CHILDREN[child.pid] = child
     pid_file.write_text(str(child.pid))
     return child.pid
 
@@ -32,6 +37,8 @@ def read_pid(pid_file: Path) -> int | None:
 
 def alive(pid: int) -> bool:
     """True while a process with this pid exists and is not a zombie."""
+    if pid in _CHILDREN:
+        return _CHILDREN[pid].poll() is None  # our own child: poll collects its exit status if it ended
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,6 +70,10 @@ def terminate(pid_file: Path, grace_s: float) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect the exit status if the process is our own child (harmless otherwise)."""
+    if pid in _CHILDREN:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            _CHILDREN[pid].wait(timeout=5)
+        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
 
