@@ -1,8 +1,9 @@
-"""Launch the course as Binder would: a non-root user, a fresh copy, postBuild, then start + notebook 00.
+"""Launch the course as Binder would: a non-root user, a fresh copy, postBuild, then start + a first session.
 
 repo2docker builds an environment from binder/environment.yml, runs binder/postBuild as the notebook user,
-and at every launch runs `binder/start <server command>`. Here the server command is notebook 00 under strict
-nbval, on ports of its own so that the brokers are really started by `start`. Run with `make test-launch`.
+and at every launch runs `binder/start <server command>`. Here the server command is JupyterLab, and while it
+serves, notebooks 00, 05 and 07 under strict nbval, on ports of its own so that the brokers are really started by
+`start`. The launch user's peak resident memory must fit Binder's 2 GB with headroom. Run with `make test-launch`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 import yaml
 
 from helpers import clients, config
+from tests.launch.memory import PeakMemory
 from tooling.notebooks import NBVAL_ARGS
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
@@ -35,6 +37,13 @@ PORTS = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:31092", "KAFKA_CONTROLLER_PORT": 
          "RABBITMQ_MANAGEMENT_PORT": "31674", "RABBITMQ_MQTT_PORT": "31675", "RABBITMQ_STOMP_PORT": "31676",
          "REDIS_URL": "redis://127.0.0.1:31679/0"}
 KEPT_LOGS = config.PROJECT_ROOT / "results" / "launch"
+#: mybinder.org gives a session 2 GB; the launch must leave a fifth of it free for the learner's own cells.
+BINDER_MEMORY = 2 * 10**9
+MEMORY_BUDGET = int(0.8 * BINDER_MEMORY)
+#: What a learner's first session runs: the landing notebook, then one Kafka and one RabbitMQ lesson.
+LAUNCH_NOTEBOOKS = ("notebooks/00_start_here.ipynb", "notebooks/05_kafka_fundamentals.ipynb",
+                    "notebooks/07_rabbitmq_fundamentals.ipynb")
+LAB_PORT = 31888
 READY_LINE = re.compile(r"binder/start: Kafka, RabbitMQ and Redis ready, ([\d.]+) s after launch")
 
 
@@ -128,6 +137,18 @@ class Launch:
     code: int
     output: str
     seconds_to_exec: float
+    memory: PeakMemory
+
+
+def lab_and_notebooks(mark: Path) -> str:
+    """The server command: JupyterLab as Binder runs it, and, while it serves, the first session's notebooks."""
+    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{LAB_PORT}/api/status', timeout=2)"
+    return (f"date +%s.%N > {mark}; "
+            f"python -m jupyter lab --no-browser --ip=127.0.0.1 --port={LAB_PORT} --IdentityProvider.token= "
+            "> .stack/jupyter-lab.log 2>&1 & lab=$!; "
+            f'for _ in $(seq 240); do python -c "{probe}" 2>/dev/null && break; sleep 0.5; done; '
+            f'python -m pytest -p no:cacheprovider {" ".join(NBVAL_ARGS)} {" ".join(LAUNCH_NOTEBOOKS)}; '
+            "code=$?; kill $lab; wait $lab; exit $code")
 
 
 @pytest.fixture(scope="module")
@@ -146,17 +167,17 @@ def launch() -> Iterator[Launch]:
         build_environment(launcher, workdir, Path(account.pw_dir))
         code, post_build = launcher.run("binder/postBuild", timeout_s=900)
         assert code == 0, f"binder/postBuild failed:\n{post_build[-3000:]}"
-        busy = [port for port in map(port_of, PORTS.values()) if clients.port_open("127.0.0.1", port, 0.5)]
+        busy = [port for port in [*map(port_of, PORTS.values()), LAB_PORT] if clients.port_open("127.0.0.1", port, 0.5)]
         assert not busy, f"ports {busy} are taken: the launch test must start its own brokers there"
         mark = workdir / "exec.mark"
-        server = f'date +%s.%N > {mark}; exec python -m pytest -p no:cacheprovider {" ".join(NBVAL_ARGS)} ' \
-                 "notebooks/00_start_here.ipynb"
+        server = lab_and_notebooks(mark)
         invoked = time.time()
         # start's own bound is short (Binder's hub waits ~30 s); here it waits until both brokers answer
-        code, output = launcher.run("binder/start", "bash", "-c", server, timeout_s=600,
-                                    extra={"COURSE_LAUNCH_TIMEOUT_S": "240"})
+        with PeakMemory(uid=account.pw_uid if as_root else os.getuid()) as memory:
+            code, output = launcher.run("binder/start", "bash", "-c", server, timeout_s=900,
+                                        extra={"COURSE_LAUNCH_TIMEOUT_S": "240"})
         seconds_to_exec = float(mark.read_text()) - invoked if mark.exists() else float("nan")
-        yield Launch(launcher, post_build, code, output, seconds_to_exec)
+        yield Launch(launcher, post_build, code, output, seconds_to_exec, memory)
     finally:
         _, stopped = launcher.run("python", "-m", "tooling.stack", "down", timeout_s=120)
         print(f"\ntooling.stack down (as {account.pw_name}):\n{stopped}")
@@ -186,18 +207,18 @@ def test_start_brought_both_brokers_up_and_handed_over(launch: Launch) -> None:
           f"(server command started {launch.seconds_to_exec:.1f} s after `binder/start` was invoked)")
 
 
-def test_notebook_00_passed_under_strict_nbval(launch: Launch) -> None:
+def test_the_first_sessions_notebooks_passed_under_strict_nbval(launch: Launch) -> None:
     assert launch.code == 0, launch.output[-4000:]
     assert re.search(r"\b\d+ passed\b", launch.output) and " failed" not in launch.output, launch.output[-4000:]
 
 
-def test_start_logged_that_it_started_both_brokers_natively(launch: Launch) -> None:
+def test_start_logged_that_it_started_every_service_natively(launch: Launch) -> None:
     log = (launch.launcher.repo / ".stack" / "launch.log").read_text()
     assert "kafka     127.0.0.1:31092        started (native)" in log, log
     assert "rabbitmq  127.0.0.1:31672        started (native)" in log, log
     assert "redis     127.0.0.1:31679        started (native)" in log, log
     state = json.loads((launch.launcher.repo / ".stack" / "state.json").read_text())
-    assert state == {"kafka": "native", "rabbitmq": "native"}
+    assert state == {"kafka": "native", "rabbitmq": "native", "redis": "native"}, state
 
 
 def test_status_says_native_and_both_answer(launch: Launch) -> None:
@@ -214,3 +235,11 @@ def test_the_brokers_run_as_the_launch_user(launch: Launch) -> None:
         pid = int((launch.launcher.repo / ".stack" / pid_file).read_text())
         owner = os.stat(f"/proc/{pid}").st_uid
         assert owner == uid != 0, f"{pid_file}: pid {pid} runs as uid {owner}, expected {uid}"
+
+
+def test_the_first_session_fits_in_binders_memory(launch: Launch) -> None:
+    print(f"\nBinder-style launch, JupyterLab + {len(LAUNCH_NOTEBOOKS)} notebooks: {launch.memory.table()}")
+    assert launch.memory.peak_bytes > 0, "the sampler saw none of the launch user's processes"
+    assert launch.memory.peak_bytes < MEMORY_BUDGET, (
+        f"the launch peaked at {launch.memory.peak_bytes / 2**20:.0f} MiB, over the {MEMORY_BUDGET / 2**20:.0f} MiB "
+        f"budget (80% of Binder's 2 GB):\n{launch.memory.table()}")
