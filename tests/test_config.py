@@ -45,3 +45,23 @@ def test_non_numeric_setting_names_the_variable(name: str, monkeypatch: pytest.M
     monkeypatch.setenv(name, "abc")
     with pytest.raises(ValueError, match=f"{name}='abc' is not a"):
         config.load()
+
+
+def test_cluster_defaults_avoid_the_single_node_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CLUSTER_KAFKA_BOOTSTRAP_SERVERS", "CLUSTER_KAFKA_CONTROLLER_PORTS", "CLUSTER_RABBITMQ_PORTS",
+                 "CLUSTER_RABBITMQ_DIST_PORTS", "RABBITMQ_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load()
+    cluster = {config.split_host_port(a)[1] for a in settings.cluster_kafka_addresses}
+    cluster |= {*settings.cluster_kafka_controller_ports, *settings.cluster_rabbitmq_ports,
+                *settings.cluster_rabbitmq_dist_ports}
+    assert len(cluster) == 12, "every cluster node has ports of its own"
+    assert not cluster & {9092, 9093, 5672, 25672, 15672, 1883, 61613, 6379, 4369}
+    assert settings.cluster_rabbitmq_urls[1] == "amqp://guest:guest@127.0.0.1:5683/%2F"
+
+
+@pytest.mark.parametrize("bad", ["5682,5683", "5682,5683,x", ""])
+def test_malformed_cluster_ports_name_the_variable(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("CLUSTER_RABBITMQ_PORTS", bad)
+    with pytest.raises(ValueError, match="CLUSTER_RABBITMQ_PORTS"):
+        config.load()
