@@ -40,19 +40,19 @@ lint: $(STAMP)  ## ruff over helpers, tooling, tests and notebooks
 test-helpers: up  ## the helpers' unit and live-broker tests
 	$(PY) -m pytest tests
 
-test-notebooks: up  ## every notebook under strict nbval
+test-notebooks: up up-cluster  ## every notebook under strict nbval
 	$(PY) -m pytest $(NBVAL) $(NOTEBOOKS)
 
-test: lint up  ## lint, helpers' tests, then every notebook under strict nbval
+test: lint up up-cluster  ## lint, helpers' tests, then every notebook under strict nbval
 	$(PY) -m pytest tests $(NBVAL) $(NOTEBOOKS)
 
 test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
 	$(PY) -m pytest tests/faults
 
-test-rerun: up  ## every notebook under strict nbval twice on the same brokers, then again after down + up
+test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
 	$(PY) tests/rerun.py
 
-execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
+execute: up up-cluster  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
 bench: up  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
@@ -75,3 +75,19 @@ test-launch: $(STAMP)  ## launch as Binder does: non-root user, fresh copy, post
 
 test-browser: up $(BROWSER_STAMP)  ## notebook 00 in JupyterLab, run in headless Chromium; screenshot in results/browser/
 	$(PY) -m pytest -p no:cacheprovider -s tests/launch/test_browser.py
+
+# The three-node cluster of notebooks 11-12 (tooling/stack/cluster.py): its own ports, beside the single-node stack.
+.PHONY: up-cluster down-cluster status-cluster test-cluster
+CLUSTER ?= all
+
+up-cluster: $(STAMP)  ## three Kafka brokers + three RabbitMQ nodes for notebooks 11-12 (CLUSTER=kafka|rabbitmq|all)
+	$(PY) -m tooling.stack up --cluster $(CLUSTER)
+
+down-cluster: $(STAMP)  ## stop the cluster's nodes
+	$(PY) -m tooling.stack down --cluster $(CLUSTER)
+
+status-cluster: $(STAMP)  ## each cluster node up/down, the Kafka controller, partition and quorum-queue leaders
+	$(PY) -m tooling.stack status --cluster $(CLUSTER)
+
+test-cluster: $(STAMP)  ## kill cluster leaders on purpose: nothing acknowledged lost or duplicated (fixed ports, locked)
+	flock /tmp/course-fixed-ports.lock $(PY) -m pytest -p no:cacheprovider tests/cluster

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import pika
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, TopicAlreadyExistsError
 
 from helpers import clients, config
 
@@ -51,7 +52,8 @@ def require_cluster(settings: config.Settings | None = None) -> config.Settings:
 def _kafka(**overrides: Any) -> dict[str, Any]:
     """Connection settings for the Kafka cluster (every broker as a bootstrap server)."""
     settings = config.load()
-    return {"bootstrap_servers": settings.cluster_kafka_bootstrap_servers.split(","),
+    alive = [a for a in settings.cluster_kafka_addresses if clients.port_open(*config.split_host_port(a), 0.5)]
+    return {"bootstrap_servers": alive or list(settings.cluster_kafka_addresses),
             "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, "request_timeout_ms": REQUEST_TIMEOUT_MS, **overrides}
 
 
@@ -71,13 +73,25 @@ def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
     return KafkaConsumer(*topics, **_kafka(**{**defaults, **overrides}))
 
 
+def ask(query: Callable[[KafkaAdminClient], Any], timeout_s: float = 20.0) -> Any:
+    """Run an admin query, retrying (bounded) while it lands on a broker that just died."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with admin() as client:
+                return query(client)
+        except (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.3)
+
+
 def partitions_table(topic: str) -> pd.DataFrame:
     """Each partition of a topic: its leader, its replicas and its in-sync replicas, by course node name."""
-    with admin() as client:
-        described = client.describe_topics([topic])[0]
-    rows = [{"partition": p["partition"], "leader": node_name(p["leader"]),
-             "replicas": ",".join(node_name(r) for r in sorted(p["replicas"])),
-             "isr": ",".join(node_name(r) for r in sorted(p["isr"]))} for p in described["partitions"]]
+    described = ask(lambda client: client.describe_topics([topic])[0])
+    rows = [{"partition": p["partition_index"], "leader": node_name(p["leader_id"]),
+             "replicas": ",".join(node_name(r) for r in sorted(p["replica_nodes"])),
+             "isr": ",".join(node_name(r) for r in sorted(p["isr_nodes"]))} for p in described["partitions"]]
     return pd.DataFrame(rows, columns=["partition", "leader", "replicas", "isr"]).sort_values("partition",
                                                                                               ignore_index=True)
 
@@ -90,17 +104,18 @@ def leader_of(topic: str, partition: int) -> str:
 
 def live_brokers() -> list[str]:
     """The brokers the cluster's metadata lists as registered and unfenced, sorted."""
-    with admin() as client:
-        return sorted(node_name(b["broker_id"]) for b in client.describe_cluster()["brokers"] if not b.get("is_fenced"))
+    brokers = ask(lambda client: client.describe_cluster()["brokers"])
+    return sorted(node_name(b["broker_id"]) for b in brokers if not b.get("is_fenced"))
 
 
-def _until(condition: Any, timeout_s: float, what: str) -> None:
-    """Poll `condition()` until true, or raise TimeoutError naming `what`."""
-    deadline = time.monotonic() + timeout_s
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1) -> float:
+    """Poll `condition()` until true; return the seconds it took, or raise TimeoutError naming `what`."""
+    started = time.monotonic()
     while not condition():
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"Kafka cluster: {what} did not happen within {timeout_s:g} s")
-        time.sleep(0.1)
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"{what} did not happen within {timeout_s:g} s")
+        time.sleep(interval_s)
+    return time.monotonic() - started
 
 
 def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
@@ -109,7 +124,7 @@ def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
     with admin() as client:
         if topic in client.list_topics():
             client.delete_topics([topic], timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
-            _until(lambda: topic not in client.list_topics(), timeout_s, f"deleting {topic}")
+            wait_until(lambda: topic not in client.list_topics(), timeout_s, f"Kafka cluster: deleting {topic}")
         spec = {topic: {"num_partitions": partitions, "replication_factor": replication_factor,
                         "configs": dict(configs or {})}}
         deadline = time.monotonic() + timeout_s
@@ -121,7 +136,8 @@ def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(0.2)
-    _until(lambda: _fully_replicated(topic, partitions, replication_factor), timeout_s, f"{topic} fully replicated")
+    wait_until(lambda: _fully_replicated(topic, partitions, replication_factor), timeout_s,
+               f"Kafka cluster: {topic} fully replicated")
     return partitions_table(topic)
 
 

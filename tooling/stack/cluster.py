@@ -134,12 +134,7 @@ def _known(node: str) -> str:
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.5) -> float:
     """Poll `condition()` until true (bounded); return the seconds it took, or raise TimeoutError."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            raise TimeoutError(f"{what} did not happen within {timeout_s:.0f} s (details: `make status-cluster`)")
-        time.sleep(interval_s)
-    return time.monotonic() - started
+    return cluster_io.wait_until(condition, timeout_s, f"{what} (details: `make status-cluster`)", interval_s)
 
 
 def _compose(*args: str, timeout_s: float = 300) -> None:
@@ -156,7 +151,9 @@ def kill(node: str) -> bool:
     if mode(settings) == "compose":
         _compose("kill", "-s", "SIGKILL", _known(node))
         return True
-    return module(node).kill(settings, node)
+    killed = module(node).kill(settings, node)
+    _wait_ports_closed(settings, node)
+    return killed
 
 
 def stop(node: str) -> bool:
@@ -165,7 +162,15 @@ def stop(node: str) -> bool:
     if mode(settings) == "compose":
         _compose("stop", _known(node))
         return True
-    return module(node).stop(settings, node)
+    stopped = module(node).stop(settings, node)
+    _wait_ports_closed(settings, node)
+    return stopped
+
+
+def _wait_ports_closed(settings: config.Settings, node: str, timeout_s: float = 30.0) -> None:
+    """Wait (bounded) until a stopped node's ports are released by the operating system."""
+    wait_for(lambda: not any(process.port_listening(p) for p in ports(settings, node)), timeout_s,
+             f"{node}'s ports released", interval_s=0.1)
 
 
 def start(node: str, timeout_s: float = READY_TIMEOUT_S) -> float:
@@ -198,7 +203,7 @@ def _join_rabbitmq(settings: config.Settings) -> None:
             cluster_rabbitmq.join(settings, node, seed)
 
 
-def up(which: str) -> int:
+def up(which: str, report: Callable[[str], object] = print) -> int:
     """Start every node of the cluster(s) that is not running, join them, and wait until all are ready."""
     settings = config.load()
     how = mode(settings)
@@ -222,7 +227,7 @@ def up(which: str) -> int:
                  f"{node} ready")
     for group in ("kafka", "rabbitmq"):
         if set(GROUPS[group]) <= set(nodes(which)):
-            print(f"{group:<9} cluster of 3 ready ({how}) in {time.monotonic() - started:.1f} s")
+            report(f"{group:<9} cluster of 3 ready ({how}) in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -241,7 +246,7 @@ def ensure_healthy(which: str = "all", timeout_s: float = HEALTHY_TIMEOUT_S) -> 
     """Start any node that is down and wait until all are members and Kafka's partitions are in sync."""
     settings = config.load()
     if not all(module(n).running(settings, n) for n in nodes(which)) or mode(settings) == "compose":
-        up(which)
+        up(which, report=lambda _line: None)
     for node in nodes(which):
         wait_for(lambda n=node: node_ready(settings, n), timeout_s, f"{node} ready")
     if which in ("kafka", "all"):
@@ -251,10 +256,9 @@ def ensure_healthy(which: str = "all", timeout_s: float = HEALTHY_TIMEOUT_S) -> 
 
 def under_replicated() -> list[str]:
     """Partitions (topic/partition) whose ISR is smaller than their replica set."""
-    with cluster_io.admin() as client:
-        topics = client.describe_topics()
-    return sorted(f"{t['topic']}/{p['partition']}" for t in topics for p in t["partitions"]
-                  if len(p["isr"]) < len(p["replicas"]))
+    topics = cluster_io.ask(lambda client: client.describe_topics())
+    return sorted(f"{t['name']}/{p['partition_index']}" for t in topics for p in t["partitions"]
+                  if len(p["isr_nodes"]) < len(p["replica_nodes"]))
 
 
 def leader_of(topic: str, partition: int) -> str:
@@ -297,8 +301,8 @@ def status(which: str) -> int:
 
 def _partition_leaders() -> str:
     """Every partition's leader and ISR, as a table."""
-    with cluster_io.admin() as client:
-        topics = sorted(t["topic"] for t in client.describe_topics() if not t["topic"].startswith("__"))
+    described = cluster_io.ask(lambda client: client.describe_topics())
+    topics = sorted(t["name"] for t in described if not t["name"].startswith("__"))
     tables = [cluster_io.partitions_table(t).assign(topic=t) for t in topics]
     if not tables:
         return "no topics yet"
@@ -337,3 +341,42 @@ def main(argv: list[str]) -> int:
     except (RuntimeError, TimeoutError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def quorum() -> dict[str, str]:
+    """The KRaft controller quorum: leader, epoch, voters and observers (Kafka's own quorum tool)."""
+    status = cluster_kafka.quorum_status(config.load())
+    return {"leader": cluster_io.node_name(int(status["LeaderId"])), "epoch": status["LeaderEpoch"],
+            "voters": status["CurrentVoters"], "max follower lag": status["MaxFollowerLag"]}
+
+
+def address(node: str) -> str:
+    """A node's client address, host:port."""
+    settings = config.load()
+    host = cluster_kafka.address(settings, node)[0] if node in cluster_kafka.NODES else settings.rabbitmq_host
+    return f"{host}:{ports(settings, node)[0]}"
+
+
+def kafka_tool(name: str, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run one of Kafka's own command-line tools (kafka-topics, kafka-console-share-consumer, ...) on the cluster.
+
+    Admin tools get short client timeouts (--command-config); stdout holds the tool's output and errors.
+    """
+    settings = config.load()
+    extra = ["--command-config", str(cluster_kafka.tool_client_config(settings))] if name == "kafka-topics" else []
+    return cluster_kafka.run_tool(settings, name, *args, *extra, timeout_s=timeout_s)
+
+
+def rabbitmq_members() -> dict[str, list[str]]:
+    """The RabbitMQ cluster's disk nodes and running nodes, as a running node reports them."""
+    settings = config.load()
+    asked = next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
+    return cluster_rabbitmq.members(settings, asked)
+
+
+def queues(prefix: str = "") -> list[dict[str, object]]:
+    """Queues whose name starts with `prefix`: type, leader, members and depth (asked of a running node)."""
+    settings = config.load()
+    asked = next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
+    return sorted((r for r in cluster_rabbitmq.queue_leaders(settings, asked) if str(r["queue"]).startswith(prefix)),
+                  key=lambda r: str(r["queue"]))

@@ -168,18 +168,50 @@ def resolve_tools(settings: config.Settings) -> Path:
     return target
 
 
-def tool(settings: config.Settings, main_class: str, *args: str) -> list[str]:
-    """A java command line for one of Kafka's tools (e.g. the metadata quorum command)."""
-    return ["java", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dlog4j2.level=ERROR",
-            "-cp", f"{resolve_tools(settings)}/*", main_class, *args]
+#: Kafka's shell scripts (bin/*.sh in the tarball) and the classes they run.
+TOOLS = {
+    "kafka-topics": "org.apache.kafka.tools.TopicCommand",
+    "kafka-metadata-quorum": "org.apache.kafka.tools.MetadataQuorumCommand",
+    "kafka-console-share-consumer": "org.apache.kafka.tools.consumer.ConsoleShareConsumer",
+    "kafka-share-groups": "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+}
+#: Admin-client settings for the tools: a refused or unanswered request fails within seconds, not a minute.
+TOOL_CLIENT_CONFIG = "request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n"
+
+
+def tool(settings: config.Settings, name: str, *args: str) -> list[str]:
+    """A java command line for one of Kafka's own tools, by its script name (kafka-topics, ...)."""
+    if name not in TOOLS:
+        raise ValueError(f"unknown Kafka tool {name!r}; known: {', '.join(TOOLS)}")
+    return ["java", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "-cp", f"{resolve_tools(settings)}/*", TOOLS[name], *args]
+
+
+def tool_client_config(settings: config.Settings) -> Path:
+    """A client properties file with short timeouts, for the tools' --command-config."""
+    path = root(settings) / "tool-client.properties"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TOOL_CLIENT_CONFIG)
+    return path
+
+
+def run_tool(settings: config.Settings, name: str, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run one of Kafka's tools (bounded); stdout holds its output and errors, minus SLF4J's start-up notes."""
+    try:
+        result = subprocess.run(tool(settings, name, *args), capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired as expired:
+        output = (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        return subprocess.CompletedProcess(expired.cmd, 124, output + f"\nTimeout: no result within {timeout_s:g} s", "")
+    lines = (result.stdout + result.stderr).splitlines()
+    return subprocess.CompletedProcess(result.args, result.returncode,
+                                       "\n".join(line for line in lines if not line.startswith("SLF4J")), "")
 
 
 def quorum_status(settings: config.Settings, timeout_s: float = 30) -> dict[str, str]:
     """The controller quorum as Kafka's own `kafka-metadata-quorum describe --status` reports it."""
     up = [a for n, a in zip(NODES, settings.cluster_kafka_addresses, strict=True) if running(settings, n)]
-    command = tool(settings, "org.apache.kafka.tools.MetadataQuorumCommand",
-                   "--bootstrap-server", ",".join(up or settings.cluster_kafka_addresses), "describe", "--status")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    result = run_tool(settings, "kafka-metadata-quorum", "--bootstrap-server", ",".join(up or settings.cluster_kafka_addresses),
+                      "--command-config", str(tool_client_config(settings)), "describe", "--status", timeout_s=timeout_s)
     if result.returncode != 0:
-        raise RuntimeError("kafka-metadata-quorum failed: " + (result.stdout + result.stderr).strip()[-500:])
+        raise RuntimeError("kafka-metadata-quorum failed: " + result.stdout.strip()[-500:])
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in result.stdout.splitlines()) if v}
