@@ -15,7 +15,7 @@ def check_partition_leaders(answer: Callable[[str, int], str], topic: str, parti
     """Check leader(topic, partition) -> 'kafka-N' against what the cluster reports right now."""
     for partition in range(partitions):
         ok, actual = attempt(answer, topic, partition,
-                             hint="admin.describe_topics([topic]) lists each partition's 'leader' broker id")
+                             hint="admin.describe_topics([topic]) lists each partition's 'leader_id' (a broker id)")
         if not ok:
             return Verdict(False)
         expected = truth(topic, partition)

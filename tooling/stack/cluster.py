@@ -30,7 +30,7 @@ from tooling.stack import cluster_kafka, cluster_rabbitmq, compose, process
 GROUPS = {"kafka": cluster_kafka.NODES, "rabbitmq": cluster_rabbitmq.NODES}
 GROUPS["all"] = GROUPS["kafka"] + GROUPS["rabbitmq"]
 #: Resident memory a cluster needs beyond what is running now (measured RSS plus headroom), in MB.
-MEMORY_NEEDED_MB = {"kafka": 1500, "rabbitmq": 600}
+MEMORY_NEEDED_MB = {"kafka": 1300, "rabbitmq": 450}
 READY_TIMEOUT_S = 180.0
 HEALTHY_TIMEOUT_S = 180.0
 
