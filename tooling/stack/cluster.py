@@ -213,6 +213,8 @@ def up(which: str, report: Callable[[str], object] = print) -> int:
         _compose("up", "-d", "--wait", *nodes(which))
     else:
         check_memory(settings, which)
+        if which in ("kafka", "all"):
+            cluster_kafka.resolve_tools(settings)  # Kafka's own tools (quorum, share groups), resolved once
         for node in nodes(which):
             refuse_foreign_ports(settings, node)
             module(node).start(settings, node)
@@ -375,7 +377,7 @@ def rabbitmq_members() -> dict[str, list[str]]:
 
 
 def queues(prefix: str = "") -> list[dict[str, object]]:
-    """Queues whose name starts with `prefix`: type, leader, members and depth (asked of a running node)."""
+    """Queues whose name starts with `prefix`: type, leader and members (asked of a running node)."""
     settings = config.load()
     asked = next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
     return sorted((r for r in cluster_rabbitmq.queue_leaders(settings, asked) if str(r["queue"]).startswith(prefix)),

@@ -173,12 +173,12 @@ def join(settings: config.Settings, node: str, seed: str = "rabbitmq-1") -> None
 
 
 def queue_leaders(settings: config.Settings, node: str) -> list[dict[str, object]]:
-    """Every queue with its type, leader node and members, as the given node reports them."""
-    result = ctl(settings, node, "list_queues", "name", "type", "leader", "members", "messages",
-                 "--formatter", "json", timeout_s=30)
+    """Every queue with its type, leader node and members (none for classic), as the given node reports them."""
+    result = ctl(settings, node, "list_queues", "name", "type", "leader", "members", "--formatter", "json",
+                 timeout_s=30)
     if result.returncode != 0:
         raise RuntimeError(f"{node} could not list queues: {(result.stdout + result.stderr).strip()[-300:]}")
     rows = json.loads(result.stdout or "[]")
     return [{"queue": r["name"], "type": r.get("type", ""), "leader": node_of(r["leader"]) if r.get("leader") else "",
-             "members": ",".join(sorted(node_of(m) for m in r.get("members") or [])), "messages": r.get("messages")}
+             "members": ",".join(sorted(node_of(m) for m in r.get("members") or []))}
             for r in rows]
