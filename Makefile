@@ -56,22 +56,22 @@ lint: $(STAMP)  ## ruff over helpers, tooling, tests and notebooks
 test-helpers: up  ## the helpers' unit and live-broker tests
 	$(PY) -m pytest tests
 
-test-notebooks: up  ## every notebook under strict nbval
+test-notebooks: up up-cluster  ## every notebook under strict nbval
 	$(PY) -m pytest $(NBVAL) $(NOTEBOOKS)
 
-test: lint up  ## lint, helpers' tests, then every notebook under strict nbval
+test: lint up up-cluster  ## lint, helpers' tests, then every notebook under strict nbval
 	$(PY) -m pytest tests $(NBVAL) $(NOTEBOOKS)
 
 test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
 	$(PY) -m pytest tests/faults
 
-test-rerun: up  ## every notebook under strict nbval twice on the same brokers, then again after down + up
+test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
 	$(PY) tests/rerun.py
 
-execute: up  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
+execute: up up-cluster  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
-profile: up  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
+profile: up up-cluster  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
 	$(PY) -m tooling.profile $(NB)
 
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -127,10 +127,26 @@ test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (
 LATEST := .venv-latest
 NOT_LIVE := -m "not live" --deselect tests/test_lock.py
 
-test-latest: up  ## newest allowed releases in .venv-latest: what moves vs locks/, then pure tests + notebooks
+test-latest: up up-cluster  ## newest allowed releases in .venv-latest: what moves vs locks/, then pure tests + notebooks
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LATEST)/bin/python -m pip install --quiet --upgrade -e ".[bench,browser,site]"
 	$(LATEST)/bin/python -m tooling.locks moves $(or $(LOCK),locks/py$(PYTHON_MINOR).txt)
 	$(LATEST)/bin/python -m pytest -p no:cacheprovider $(NOT_LIVE) tests $(NBVAL) $(NOTEBOOKS)
+
+# The three-node cluster of notebooks 11-12 (tooling/stack/cluster.py): its own ports, beside the single-node stack.
+.PHONY: up-cluster down-cluster status-cluster test-cluster
+CLUSTER ?= all
+
+up-cluster: $(STAMP)  ## three Kafka brokers + three RabbitMQ nodes for notebooks 11-12 (CLUSTER=kafka|rabbitmq|all)
+	$(PY) -m tooling.stack up --cluster $(CLUSTER)
+
+down-cluster: $(STAMP)  ## stop the cluster's nodes
+	$(PY) -m tooling.stack down --cluster $(CLUSTER)
+
+status-cluster: $(STAMP)  ## each cluster node up/down, the Kafka controller, partition and quorum-queue leaders
+	$(PY) -m tooling.stack status --cluster $(CLUSTER)
+
+test-cluster: $(STAMP)  ## kill cluster leaders on purpose: nothing acknowledged lost or duplicated (fixed ports, locked)
+	flock /tmp/course-fixed-ports.lock $(PY) -m pytest -p no:cacheprovider tests/cluster

@@ -23,6 +23,11 @@ DEFAULT_RABBITMQ_MQTT_PORT = 1883
 DEFAULT_RABBITMQ_STOMP_PORT = 61613
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
+# The three-node cluster profile (notebooks 11-12): its own ports, so it runs beside the single-node stack.
+DEFAULT_CLUSTER_KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:9192,127.0.0.1:9292,127.0.0.1:9392"
+DEFAULT_CLUSTER_KAFKA_CONTROLLER_PORTS = "9193,9293,9393"
+DEFAULT_CLUSTER_RABBITMQ_PORTS = "5682,5683,5684"
+DEFAULT_CLUSTER_RABBITMQ_DIST_PORTS = "25682,25683,25684"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,23 @@ class Settings:
     cache_dir: Path
     data_dir: Path
     stack_mode: str
+    cluster_kafka_bootstrap_servers: str
+    cluster_kafka_controller_ports: tuple[int, ...]
+    cluster_rabbitmq_ports: tuple[int, ...]
+    cluster_rabbitmq_dist_ports: tuple[int, ...]
+
+    @property
+    def cluster_kafka_addresses(self) -> tuple[str, ...]:
+        """The three cluster brokers' client addresses, node 1 first."""
+        return tuple(a.strip() for a in self.cluster_kafka_bootstrap_servers.split(","))
+
+    @property
+    def cluster_rabbitmq_urls(self) -> tuple[str, ...]:
+        """An AMQP URL for each cluster node (the single-node URL's login and vhost, the node's port)."""
+        parts = urlsplit(self.rabbitmq_url)
+        login = f"{parts.username or 'guest'}:{parts.password or 'guest'}@"
+        return tuple(f"{parts.scheme or 'amqp'}://{login}{self.rabbitmq_host}:{port}{parts.path or '/%2F'}"
+                     for port in self.cluster_rabbitmq_ports)
 
     @property
     def kafka_host(self) -> str:
@@ -94,6 +116,15 @@ def _number(name: str, default: float, kind: type[int] | type[float]) -> int | f
                          f"unset it to use the default ({default})") from None
 
 
+def _ports(name: str, default: str) -> tuple[int, ...]:
+    """Three comma-separated ports from an environment variable, with an error that names it."""
+    raw = os.environ.get(name, default)
+    ports = tuple(p.strip() for p in raw.split(","))
+    if len(ports) != 3 or not all(p.isdigit() for p in ports):
+        raise ValueError(f"{name}={raw!r} must be three ports separated by commas; unset it to use the default ({default})")
+    return tuple(int(p) for p in ports)
+
+
 def load() -> Settings:
     """Read the settings from the environment (defaults match docker-compose.yml)."""
     env = os.environ.get
@@ -111,6 +142,10 @@ def load() -> Settings:
         cache_dir=Path(env("COURSE_CACHE_DIR", PROJECT_ROOT / ".stack" / "cache")),
         data_dir=Path(env("COURSE_DATA_DIR", PROJECT_ROOT / ".data")),
         stack_mode=env("COURSE_STACK", "auto"),
+        cluster_kafka_bootstrap_servers=env("CLUSTER_KAFKA_BOOTSTRAP_SERVERS", DEFAULT_CLUSTER_KAFKA_BOOTSTRAP_SERVERS),
+        cluster_kafka_controller_ports=_ports("CLUSTER_KAFKA_CONTROLLER_PORTS", DEFAULT_CLUSTER_KAFKA_CONTROLLER_PORTS),
+        cluster_rabbitmq_ports=_ports("CLUSTER_RABBITMQ_PORTS", DEFAULT_CLUSTER_RABBITMQ_PORTS),
+        cluster_rabbitmq_dist_ports=_ports("CLUSTER_RABBITMQ_DIST_PORTS", DEFAULT_CLUSTER_RABBITMQ_DIST_PORTS),
     )
 
 

@@ -13,6 +13,11 @@ from tooling.stack import native_kafka, native_rabbitmq
 
 COMPOSE = yaml.safe_load((config.PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+#: The default `docker compose up` starts only the services without a profile.
+DEFAULT_SERVICES = {name: s for name, s in SERVICES.items() if not s.get("profiles")}
+CLUSTER_SERVICES = {name: s for name, s in SERVICES.items() if "cluster" in s.get("profiles", [])}
+KAFKA_NODES = ["kafka-1", "kafka-2", "kafka-3"]
+RABBITMQ_NODES = ["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]
 
 
 def resolve(text: str) -> str:
@@ -22,7 +27,7 @@ def resolve(text: str) -> str:
 
 
 def test_compose_parses_with_every_service() -> None:
-    assert set(SERVICES) == {"kafka", "rabbitmq", "redis"}
+    assert set(DEFAULT_SERVICES) == {"kafka", "rabbitmq", "redis"}, "a plain `docker compose up` starts the single node only"
 
 
 def test_kafka_image_is_the_native_pin() -> None:
@@ -121,7 +126,61 @@ def test_compose_ports_match_the_config_defaults() -> None:
 
 
 def test_data_lives_in_named_volumes() -> None:
-    assert set(COMPOSE["volumes"]) == {"kafka-data", "rabbitmq-data", "redis-data"}
+    assert {"kafka-data", "rabbitmq-data", "redis-data"} <= set(COMPOSE["volumes"])
     for name in SERVICES:  # a named volume for data; read-only files from the repository for config
         assert all(v.split(":")[0] in COMPOSE["volumes"] or (v.startswith("./") and v.endswith(":ro"))
                    for v in SERVICES[name]["volumes"])
+
+
+# --- the cluster profile (notebooks 11-12) -------------------------------------------------------------
+
+
+def test_cluster_profile_has_three_nodes_of_each_broker() -> None:
+    assert sorted(CLUSTER_SERVICES) == KAFKA_NODES + RABBITMQ_NODES
+    assert set(SERVICES) == set(DEFAULT_SERVICES) | set(CLUSTER_SERVICES), "every other service is in a profile"
+
+
+def test_cluster_images_are_the_single_node_pins() -> None:
+    for name in KAFKA_NODES:
+        assert CLUSTER_SERVICES[name]["image"] == SERVICES["kafka"]["image"]
+        assert resolve(CLUSTER_SERVICES[name]["image"]) == f"apache/kafka:{native_kafka.version()}"
+    for name in RABBITMQ_NODES:
+        assert CLUSTER_SERVICES[name]["image"] == SERVICES["rabbitmq"]["image"]
+
+
+@pytest.mark.parametrize("name", KAFKA_NODES + RABBITMQ_NODES)
+def test_cluster_nodes_have_a_healthcheck_and_loopback_ports_only(name: str) -> None:
+    service = CLUSTER_SERVICES[name]
+    check = service["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL" and ("kafka-broker-api-versions" in check[1] or "rabbitmq-diagnostics" in check[1])
+    assert service["ports"] and all(str(port).startswith("127.0.0.1:") for port in service["ports"])
+
+
+def test_cluster_ports_match_the_config_defaults() -> None:
+    kafka = [config.split_host_port(a)[1] for a in config.DEFAULT_CLUSTER_KAFKA_BOOTSTRAP_SERVERS.split(",")]
+    rabbit = [int(p) for p in config.DEFAULT_CLUSTER_RABBITMQ_PORTS.split(",")]
+    for name, port in zip(KAFKA_NODES, kafka, strict=True):
+        env = CLUSTER_SERVICES[name]["environment"]
+        assert f"127.0.0.1:{port}:9092" in CLUSTER_SERVICES[name]["ports"]
+        assert f"HOST://127.0.0.1:{port}" in env["KAFKA_ADVERTISED_LISTENERS"], "clients on the host can reach it"
+    for name, port in zip(RABBITMQ_NODES, rabbit, strict=True):
+        assert f"127.0.0.1:{port}:5672" in CLUSTER_SERVICES[name]["ports"]
+
+
+def test_kafka_cluster_is_one_cluster_with_three_voters() -> None:
+    envs = [CLUSTER_SERVICES[name]["environment"] for name in KAFKA_NODES]
+    assert [env["KAFKA_NODE_ID"] for env in envs] == [1, 2, 3]
+    assert len({env["CLUSTER_ID"] for env in envs}) == 1, "one cluster id for all three nodes"
+    assert not envs[0]["CLUSTER_ID"].startswith("-"), "the storage tool would read it as an option"
+    for env in envs:
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == 3 and env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 3
+
+
+def test_rabbitmq_cluster_shares_a_cookie_and_finds_its_peers() -> None:
+    cookies = {CLUSTER_SERVICES[name]["environment"]["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] for name in RABBITMQ_NODES}
+    assert len(cookies) == 1 and "-setcookie" in cookies.pop()
+    formation = COMPOSE["configs"]["rabbitmq-cluster"]["content"]
+    for name in RABBITMQ_NODES:
+        assert f"= rabbit@{name}" in formation
+        assert CLUSTER_SERVICES[name]["hostname"] == name

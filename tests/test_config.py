@@ -72,3 +72,23 @@ def test_fresh_data_path_defaults_to_the_data_folder(monkeypatch, tmp_path) -> N
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
     path = config.fresh_data_path("nb.sqlite")
     assert path == tmp_path / "data" / "nb.sqlite" and path.parent.is_dir() and not path.exists()
+
+
+def test_cluster_defaults_avoid_the_single_node_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CLUSTER_KAFKA_BOOTSTRAP_SERVERS", "CLUSTER_KAFKA_CONTROLLER_PORTS", "CLUSTER_RABBITMQ_PORTS",
+                 "CLUSTER_RABBITMQ_DIST_PORTS", "RABBITMQ_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load()
+    cluster = {config.split_host_port(a)[1] for a in settings.cluster_kafka_addresses}
+    cluster |= {*settings.cluster_kafka_controller_ports, *settings.cluster_rabbitmq_ports,
+                *settings.cluster_rabbitmq_dist_ports}
+    assert len(cluster) == 12, "every cluster node has ports of its own"
+    assert not cluster & {9092, 9093, 5672, 25672, 15672, 1883, 61613, 6379, 4369}
+    assert settings.cluster_rabbitmq_urls[1] == "amqp://guest:guest@127.0.0.1:5683/%2F"
+
+
+@pytest.mark.parametrize("bad", ["5682,5683", "5682,5683,x", ""])
+def test_malformed_cluster_ports_name_the_variable(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("CLUSTER_RABBITMQ_PORTS", bad)
+    with pytest.raises(ValueError, match="CLUSTER_RABBITMQ_PORTS"):
+        config.load()

@@ -5,7 +5,7 @@ clear line: a tick, a "not attempted yet" hint for the stub, or what was expecte
 back. It returns a Verdict that is truthy only for a correct answer, so unit tests can feed it wrong
 answers, and that displays nothing in a notebook (the printed line already said it all).
 Checkers live in one module per part of the course: `start`, `event_sourcing`, `streams`, `kafka`,
-`rabbitmq`, `comparison`, `capstone`, `exactly_once` and `saga`.
+`rabbitmq`, `comparison`, `capstone`, `cluster`, `exactly_once`, `saga` and `evolution`.
 """
 
 from __future__ import annotations

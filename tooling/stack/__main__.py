@@ -4,6 +4,7 @@
     python -m tooling.stack down     stop only what `up` started
     python -m tooling.stack status   each service, its address, how it was started, a live round trip
     python -m tooling.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
+    python -m tooling.stack up|down|status --cluster kafka|rabbitmq|all   the three-node cluster (tooling.stack.cluster)
 
 COURSE_STACK=native|compose forces one way of starting (default: auto).
 """
@@ -173,6 +174,10 @@ def fetch(settings: config.Settings) -> int:
 
 def main(argv: list[str]) -> int:
     """Dispatch up|down|status|fetch."""
+    if any(arg.startswith("--cluster") for arg in argv):
+        from tooling.stack import cluster
+
+        return cluster.main(argv)
     commands = {"up": up, "down": down, "status": status, "fetch": fetch}
     if len(argv) != 1 or argv[0] not in commands:
         print(__doc__)

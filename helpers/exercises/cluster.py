@@ -1,0 +1,96 @@
+"""Checkers for the cluster notebooks' exercises (11 Kafka replication, 12 RabbitMQ queue types)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from helpers.exercises import Verdict, attempt, failed, passed
+
+# --- 11: who leads each partition (checked against the live cluster) -------------------------
+
+
+def check_partition_leaders(answer: Callable[[str, int], str], topic: str, partitions: int,
+                            truth: Callable[[str, int], str]) -> Verdict:
+    """Check leader(topic, partition) -> 'kafka-N' against what the cluster reports right now."""
+    for partition in range(partitions):
+        ok, actual = attempt(answer, topic, partition,
+                             hint="admin.describe_topics([topic]) lists each partition's 'leader_id' (a broker id)")
+        if not ok:
+            return Verdict(False)
+        expected = truth(topic, partition)
+        if actual != expected:
+            return failed(f"the leader of {topic} partition {partition} (a name like 'kafka-2')", expected, actual)
+    return passed(f"you read every leader of {topic} from the cluster's own metadata.")
+
+
+# --- 11: which writes survive lost brokers ------------------------------------------------------
+
+WRITABLE_CASES = [(3, 2, 0), (3, 2, 1), (3, 2, 2), (3, 1, 2), (3, 3, 1), (2, 2, 1), (5, 3, 2), (5, 3, 3), (1, 1, 0)]
+
+
+def check_acks_all_writable(answer: Callable[[int, int, int], bool]) -> Verdict:
+    """Check writable(replication_factor, min_insync, brokers_lost) -> can acks=all writes still succeed?"""
+    for replicas, min_isr, lost in WRITABLE_CASES:
+        ok, actual = attempt(answer, replicas, min_isr, lost,
+                             hint="after `lost` replicas die, the ISR holds replication_factor - lost of them")
+        if not ok:
+            return Verdict(False)
+        expected = replicas - lost >= min_isr
+        if actual is not expected:
+            return failed(f"writable(replication_factor={replicas}, min_insync={min_isr}, lost={lost})",
+                          expected, actual)
+    return passed("acks=all writes go on while the in-sync replicas left are at least min.insync.replicas.")
+
+
+# --- 12: pick the queue type ----------------------------------------------------------------------
+
+QUEUE_TYPE_CASES: list[tuple[dict[str, bool], str]] = [
+    ({"replicated": True, "replay": False}, "quorum"),
+    ({"replicated": True, "replay": True}, "stream"),
+    ({"replicated": False, "replay": True}, "stream"),
+    ({"replicated": False, "replay": False}, "classic"),
+]
+
+
+def check_queue_type(answer: Callable[[dict[str, bool]], str]) -> Verdict:
+    """Check pick(needs) -> 'classic' | 'quorum' | 'stream' for a queue's needs."""
+    for needs, expected in QUEUE_TYPE_CASES:
+        ok, actual = attempt(answer, dict(needs), hint="replay means a log (stream); survive a node means quorum")
+        if not ok:
+            return Verdict(False)
+        if actual != expected:
+            return failed(f"the queue type for {needs}", expected, actual)
+    return passed("replay needs a stream, surviving a lost node needs quorum (or a stream), the rest is classic.")
+
+
+# --- 12: a delivery limit that dead-letters (checked against the live cluster) -------------------
+
+
+def check_delivery_limit(answer: Callable[[Any, str, str], None], channel: Any, queue: str, dead_letters: str,
+                         limit: int = 2) -> Verdict:
+    """Check declare(channel, queue, dead_letters): a quorum queue that dead-letters after `limit` redeliveries."""
+    for name in (queue, dead_letters):
+        channel.queue_delete(name)
+    channel.queue_declare(dead_letters, durable=True)
+    ok, _ = attempt(answer, channel, queue, dead_letters,
+                    hint="queue_declare(queue, durable=True, arguments={'x-queue-type': 'quorum', ...})")
+    if not ok:
+        return Verdict(False)
+    channel.basic_publish("", queue, b"poison")
+    deliveries = 0
+    for method, _properties, _body in channel.consume(queue, inactivity_timeout=2.0):
+        if method is None:
+            break
+        deliveries += 1
+        channel.basic_nack(method.delivery_tag, requeue=True)
+        if deliveries > limit + 3:
+            break
+    channel.cancel()
+    method, properties, _ = channel.basic_get(dead_letters, auto_ack=True)
+    reason = (properties.headers or {}).get("x-death", [{}])[0].get("reason", b"") if method else None
+    reason = reason.decode() if isinstance(reason, bytes) else reason
+    if deliveries != limit + 1 or reason != "delivery_limit":
+        return failed(f"a message delivered {limit + 1} times (1 + {limit} redeliveries), then dead-lettered "
+                      f"with reason delivery_limit", (limit + 1, "delivery_limit"), (deliveries, reason))
+    return passed(f"delivered {deliveries} times, then dead-lettered to {dead_letters} with reason delivery_limit.")

@@ -1,0 +1,68 @@
+"""Checkers of notebooks 11-12 (cluster): references pass, wrong answers and boundary cases fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import rabbit_io
+from helpers.exercises import cluster as checks
+from tests.verdicts import assert_verdicts
+
+LEADERS = {0: "kafka-2", 1: "kafka-3", 2: "kafka-1"}
+
+
+def truth(_topic: str, partition: int) -> str:
+    """A cluster's leaders, as the live check would read them."""
+    return LEADERS[partition]
+
+
+def test_partition_leaders(capsys: pytest.CaptureFixture[str]) -> None:
+    def check(answer):  # noqa: ANN001, ANN202
+        return checks.check_partition_leaders(answer, "t", 3, truth=truth)
+
+    assert_verdicts(capsys, check, lambda t, p: LEADERS[p],
+                    lambda t, p: LEADERS[p].replace("kafka-", ""),  # a broker id, not a name
+                    lambda t, p: "kafka-2",  # the same leader for every partition
+                    lambda t, p: LEADERS[(p + 1) % 3])
+
+
+def test_acks_all_writable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_verdicts(capsys, checks.check_acks_all_writable, lambda rf, isr, lost: rf - lost >= isr,
+                    lambda rf, isr, lost: rf - lost > isr,  # off by one at the boundary
+                    lambda rf, isr, lost: lost == 0,  # no loss tolerated
+                    lambda rf, isr, lost: lost < rf)  # ignores min.insync.replicas
+
+
+def test_queue_type(capsys: pytest.CaptureFixture[str]) -> None:
+    def reference(needs: dict[str, bool]) -> str:
+        return "stream" if needs["replay"] else ("quorum" if needs["replicated"] else "classic")
+
+    assert_verdicts(capsys, checks.check_queue_type, reference,
+                    lambda needs: "quorum",
+                    lambda needs: "quorum" if needs["replicated"] else "classic",  # forgets replay
+                    lambda needs: "stream" if needs["replay"] and needs["replicated"] else "classic")
+
+
+@pytest.mark.live
+def test_delivery_limit_on_a_live_broker(capsys: pytest.CaptureFixture[str]) -> None:
+    channel = rabbit_io.open_channel()
+
+    def check(answer):  # noqa: ANN001, ANN202
+        return checks.check_delivery_limit(answer, channel, "tests.cluster-ex.q", "tests.cluster-ex.dead")
+
+    def declare(limit: int | None, dead: bool = True):  # noqa: ANN202
+        def answer(ch, queue: str, dead_letters: str) -> None:  # noqa: ANN001
+            arguments = {"x-queue-type": "quorum"}
+            if limit is not None:
+                arguments["x-delivery-limit"] = limit
+            if dead:
+                arguments.update({"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_letters})
+            ch.queue_declare(queue, durable=True, arguments=arguments)
+        return answer
+
+    try:
+        assert_verdicts(capsys, check, declare(2), declare(3), declare(1), declare(2, dead=False), declare(None))
+    finally:
+        for name in ("tests.cluster-ex.q", "tests.cluster-ex.dead"):
+            channel.queue_delete(name)
+        channel.connection.close()
