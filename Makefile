@@ -66,7 +66,7 @@ test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack 
 	$(PY) -m pytest tests/faults
 
 test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
-	$(PY) tests/rerun.py
+	$(PY) tests/rerun.py $(RERUN_ARGS)
 
 execute: up up-cluster  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
