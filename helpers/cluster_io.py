@@ -23,12 +23,10 @@ import pika
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, TopicAlreadyExistsError
 
-from helpers import clients, config
+from helpers import clients, config, waiting
 
 KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
-REQUEST_TIMEOUT_MS = 10_000
-BOOTSTRAP_TIMEOUT_MS = 5_000
 FIX = "make up-cluster"
 
 
@@ -54,7 +52,8 @@ def _kafka(**overrides: Any) -> dict[str, Any]:
     settings = config.load()
     alive = [a for a in settings.cluster_kafka_addresses if clients.port_open(*config.split_host_port(a), 0.5)]
     return {"bootstrap_servers": alive or list(settings.cluster_kafka_addresses),
-            "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, "request_timeout_ms": REQUEST_TIMEOUT_MS, **overrides}
+            "bootstrap_timeout_ms": clients.KAFKA_BOOTSTRAP_TIMEOUT_MS,
+            "request_timeout_ms": clients.KAFKA_REQUEST_TIMEOUT_MS, **overrides}
 
 
 def admin(**overrides: Any) -> KafkaAdminClient:
@@ -64,7 +63,7 @@ def admin(**overrides: Any) -> KafkaAdminClient:
 
 def producer(**overrides: Any) -> KafkaProducer:
     """A KafkaProducer for the cluster (bytes in; the caller picks acks and idempotence)."""
-    return KafkaProducer(**_kafka(**{"max_block_ms": 10_000, **overrides}))
+    return KafkaProducer(**_kafka(**{"max_block_ms": clients.KAFKA_MAX_BLOCK_MS, **overrides}))
 
 
 def consumer(*topics: str, **overrides: Any) -> KafkaConsumer:
@@ -111,10 +110,7 @@ def live_brokers() -> list[str]:
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1) -> float:
     """Poll `condition()` until true; return the seconds it took, or raise TimeoutError naming `what`."""
     started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            raise TimeoutError(f"{what} did not happen within {timeout_s:g} s")
-        time.sleep(interval_s)
+    waiting.until(condition, timeout_s, f"{what} did not happen", interval_s)
     return time.monotonic() - started
 
 
@@ -123,14 +119,14 @@ def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
     """Delete and recreate a topic empty, wait until every partition has a leader and a full ISR; its table."""
     with admin() as client:
         if topic in client.list_topics():
-            client.delete_topics([topic], timeout_ms=REQUEST_TIMEOUT_MS, raise_errors=False)
+            client.delete_topics([topic], timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
             wait_until(lambda: topic not in client.list_topics(), timeout_s, f"Kafka cluster: deleting {topic}")
         spec = {topic: {"num_partitions": partitions, "replication_factor": replication_factor,
                         "configs": dict(configs or {})}}
         deadline = time.monotonic() + timeout_s
         while True:  # a just-deleted topic can linger in the controller for a moment
             try:
-                client.create_topics(spec, timeout_ms=REQUEST_TIMEOUT_MS)
+                client.create_topics(spec, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS)
                 break
             except TopicAlreadyExistsError:
                 if time.monotonic() >= deadline:

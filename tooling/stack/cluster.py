@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from helpers import cluster_io, config
+from helpers import clients, cluster_io, config
 from tooling.stack import cluster_kafka, cluster_rabbitmq, compose, process
 
 GROUPS = {"kafka": cluster_kafka.NODES, "rabbitmq": cluster_rabbitmq.NODES}
@@ -85,7 +85,7 @@ def refuse_foreign_ports(settings: config.Settings, node: str) -> None:
     """Raise when a node's port is taken by something that is not this node of the course's cluster."""
     if module(node).running(settings, node):
         return
-    taken = [p for p in ports(settings, node) if process.port_listening(p)]
+    taken = [p for p in ports(settings, node) if clients.port_open("127.0.0.1", p)]
     if taken:
         raise RuntimeError(f"{node}: port(s) {taken} are taken by something that is not the course's cluster. "
                            f"Stop it, or move the cluster (CLUSTER_* variables in helpers/config.py).")
@@ -116,7 +116,7 @@ def check_memory(settings: config.Settings, which: str) -> None:
 
 def node_ready(settings: config.Settings, node: str) -> bool:
     """True when a node serves clients and is a live member of its cluster."""
-    if not process.port_listening(ports(settings, node)[0]):
+    if not clients.port_open("127.0.0.1", ports(settings, node)[0]):
         return False
     try:
         if node in cluster_kafka.NODES:
@@ -169,7 +169,7 @@ def stop(node: str) -> bool:
 
 def _wait_ports_closed(settings: config.Settings, node: str, timeout_s: float = 30.0) -> None:
     """Wait (bounded) until a stopped node's ports are released by the operating system."""
-    wait_for(lambda: not any(process.port_listening(p) for p in ports(settings, node)), timeout_s,
+    wait_for(lambda: not any(clients.port_open("127.0.0.1", p) for p in ports(settings, node)), timeout_s,
              f"{node}'s ports released", interval_s=0.1)
 
 
