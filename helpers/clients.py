@@ -90,12 +90,17 @@ def require_rabbitmq(settings: config.Settings | None = None) -> config.Settings
     return settings
 
 
+def _check_scheme(url: str, schemes: tuple[str, ...], variable: str) -> None:
+    """ValueError unless `url` uses one of `schemes`; the message names the variable it came from."""
+    scheme = urlsplit(url).scheme
+    if scheme not in schemes:
+        raise ValueError(f"{variable} must start with {schemes[0]}://, got {scheme + '://' if scheme else 'no scheme'}")
+
+
 def _rabbitmq_reachable(settings: config.Settings) -> None:
     """Fail fast with BrokerUnavailable unless the URL is valid and its host accepts TCP connections."""
     try:
-        scheme = urlsplit(settings.rabbitmq_url).scheme
-        if scheme not in ("amqp", "amqps"):
-            raise ValueError(f"RABBITMQ_URL must start with amqp://, got {scheme + '://' if scheme else 'no scheme'}")
+        _check_scheme(settings.rabbitmq_url, ("amqp", "amqps"), "RABBITMQ_URL")
         host, port = settings.rabbitmq_host, settings.rabbitmq_port
     except ValueError as error:
         raise BrokerUnavailable("RabbitMQ", redact(settings.rabbitmq_url), f"bad RABBITMQ_URL: {error}",
@@ -116,9 +121,7 @@ def require_redis(settings: config.Settings | None = None) -> config.Settings:
     """Fail fast with BrokerUnavailable unless Redis answers PING at REDIS_URL; return the settings."""
     settings = settings or config.load()
     try:
-        scheme = urlsplit(settings.redis_url).scheme
-        if scheme not in ("redis", "rediss"):
-            raise ValueError(f"REDIS_URL must start with redis://, got {scheme + '://' if scheme else 'no scheme'}")
+        _check_scheme(settings.redis_url, ("redis", "rediss"), "REDIS_URL")
         host, port = settings.redis_host, settings.redis_port
     except ValueError as error:
         raise BrokerUnavailable("Redis", redact(settings.redis_url), f"bad REDIS_URL: {error}", REDIS_URL_FIX) from None
