@@ -27,9 +27,14 @@ def readme_row(section: str, label: str) -> list[str]:
 
 
 def address_variables() -> set[str]:
-    """Every address variable helpers.config reads (ports, URLs, bootstrap servers)."""
+    """Every address variable of the single-node stack that helpers.config reads (ports, URLs, bootstrap servers)."""
     source = (PROJECT_ROOT / "helpers" / "config.py").read_text()
-    return set(re.findall(r'"([A-Z_]+(?:_PORT|_URL|_SERVERS))"', source))
+    return {name for name in re.findall(r'"([A-Z_]+(?:_PORT|_URL|_SERVERS))"', source) if not name.startswith("CLUSTER_")}
+
+
+def cluster_variables() -> set[str]:
+    """Every address variable of the three-node cluster (notebooks 11-12) that helpers.config reads."""
+    return set(re.findall(r'"(CLUSTER_[A-Z_]+)"', (PROJECT_ROOT / "helpers" / "config.py").read_text()))
 
 
 def test_the_tested_pythons_are_the_classifiers() -> None:
@@ -52,6 +57,12 @@ def test_the_readme_names_every_address_variable_with_its_default() -> None:
         default = getattr(config, f"DEFAULT_{variable.removesuffix('_SERVERS')}", None) or getattr(
             config, f"DEFAULT_{variable}")
         assert f"| `{variable}` | `{default}` |" in README, variable
+
+
+def test_the_readme_names_every_cluster_variable_with_its_default() -> None:
+    assert len(cluster_variables()) == 4, cluster_variables()
+    for variable in cluster_variables():
+        assert f"| `{variable}` | `{getattr(config, f'DEFAULT_{variable}')}` |" in README, variable
 
 
 def test_the_readme_port_advice_moves_every_address_and_meets_no_test_suite() -> None:
