@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers import config
@@ -31,3 +32,12 @@ def test_stripping_keeps_outputs_counts_ids_and_collapsed_solutions(tmp_path: Pa
     assert notebooks.strip(noisy, check=False), "a timestamp in cell metadata must count as noise"
     assert noisy.read_text() == source.read_text(), "stripping must restore exactly the clean notebook"
     assert not notebooks.strip(noisy, check=True), "a stripped notebook has nothing left to strip"
+
+
+def test_consecutive_prints_are_one_output_however_the_kernel_flushed_them() -> None:
+    chunks = [nbformat.v4.new_output("stream", name="stdout", text=text) for text in ("⏳ Not attempted", "\n")]
+    chunks.append(nbformat.v4.new_output("stream", name="stderr", text="progress\n"))
+    chunks.append(nbformat.v4.new_output("stream", name="stdout", text="after\n"))
+    joined = notebooks.coalesce_streams(chunks)
+    assert [(o.name, o.text) for o in joined] == [("stdout", "⏳ Not attempted\n"), ("stderr", "progress\n"),
+                                                  ("stdout", "after\n")]

@@ -33,9 +33,25 @@ NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIM
               "--nbval-kernel-startup-timeout=120", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
+def coalesce_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """Join consecutive stdout (or stderr) chunks into one output: how a print was flushed is not content."""
+    joined: list[nbformat.NotebookNode] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
+                and previous.name == output.name):
+            previous.text = "".join(previous.text) + "".join(output.text)
+        else:
+            joined.append(output)
+    return joined
+
+
 def strip_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what changes on every run and teaches nothing; keep outputs (strict nbval compares them)."""
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     return strip_output(notebook, keep_output=True, keep_count=True, keep_id=True, extra_keys=NOISY_KEYS)
 
 
