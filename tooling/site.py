@@ -36,7 +36,7 @@ brokers:
 
 ```bash
 git clone https://github.com/{repository}.git && cd {name}
-make lab        # installs the course, starts Kafka and RabbitMQ, opens JupyterLab
+make lab        # installs the course, starts Kafka, RabbitMQ and Redis, opens JupyterLab
 ```
 
 Then open `notebooks/{notebook}.ipynb`. The outputs below are the ones the course's CI compares on every change.
