@@ -8,6 +8,7 @@ work out by hand. So the answers below are first pinned to a small history worke
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -177,11 +178,11 @@ def test_the_answers_are_right_on_a_hand_worked_history():
     for event in SMALL:
         payments_projector(model, event)
     assert model == {"ACC-001": {"payments": 3, "money_out": MONEY("50.00")}}
-    connection = sqlite3.connect(":memory:")
-    connection.executescript(checks.EXACTLY_ONCE_SCHEMA)
-    for position, event in [*enumerate(SMALL, start=1), (3, SMALL[2]), (5, SMALL[4])]:  # two re-deliveries
-        project_once(connection, position, event)
-    assert connection.execute("SELECT * FROM balances").fetchall() == [("ACC-001", "50.00")]
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.executescript(checks.EXACTLY_ONCE_SCHEMA)
+        for position, event in [*enumerate(SMALL, start=1), (3, SMALL[2]), (5, SMALL[4])]:  # two re-deliveries
+            project_once(connection, position, event)
+        assert connection.execute("SELECT * FROM balances").fetchall() == [("ACC-001", "50.00")]
 
 
 def test_feed_checker_explains_a_single_page(capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -238,8 +239,14 @@ INSERT INTO tracking VALUES ('balances', 0);
 
 def check_project_once(answer: Callable[[sqlite3.Connection, int, Event], None]) -> Verdict:
     """Exercise 03.2: apply each event to the balances at most once, tracking the position."""
+    with closing(sqlite3.connect(":memory:")) as connection:
+        return _judge_project_once(answer, connection)
+
+
+def _judge_project_once(answer: Callable[[sqlite3.Connection, int, Event], None],
+                        connection: sqlite3.Connection) -> Verdict:
+    """check_project_once's rounds, on a fresh in-memory database that the caller closes."""
     events = _history(seed=8, accounts=3, days=20)
-    connection = sqlite3.connect(":memory:")
     connection.executescript(EXACTLY_ONCE_SCHEMA)
     deliveries = list(enumerate(events, start=1))
     replayed = deliveries[len(deliveries) // 2:]  # a crash: the second half is delivered again
