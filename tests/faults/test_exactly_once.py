@@ -48,11 +48,17 @@ def run_until_done(*args: str, pause: str | None, restart_args=None) -> int:
         process = Worker("exactly_once_worker.py", *current, *([pause] if pause else []))
         line = process.lines.get(timeout=180)
         if line == "done":
-            assert process.process.wait(timeout=60) == 0
+            code = process.process.wait(timeout=60)
+            errors = process.errors_and_close()
+            assert code == 0, f"the worker failed:\n{errors}"
             return kills
-        assert line and line.startswith("paused"), f"unexpected worker output {line!r}: {process.process.stderr.read()}"
+        if not (line and line.startswith("paused")):
+            process.process.kill()
+            process.process.wait(timeout=30)
+            raise AssertionError(f"unexpected worker output {line!r}: {process.errors_and_close()}")
         process.process.kill()
         process.process.wait(timeout=30)
+        process.errors_and_close()
         kills += 1
         if restart_args:
             current = restart_args(current, line.split())

@@ -65,7 +65,7 @@ class Worker:
             self.lines.put(line.strip())
         self.lines.put(None)
 
-    def _errors_and_close(self) -> str:
+    def errors_and_close(self) -> str:
         """Once the process has ended: its stderr, after the reader reached the end of stdout; both pipes closed."""
         self.reader.join(timeout=30)
         errors = self.process.stderr.read()  # type: ignore[union-attr]
@@ -83,16 +83,16 @@ class Worker:
                 continue
             if line is None:
                 self.process.wait(timeout=30)
-                raise AssertionError(f"worker exited before the kill point:\n{self._errors_and_close()}")
+                raise AssertionError(f"worker exited before the kill point:\n{self.errors_and_close()}")
             if wanted(line.split()):
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
-                self._errors_and_close()
+                self.errors_and_close()
                 assert self.process.returncode == -signal.SIGKILL
                 return line
         self.process.kill()
         self.process.wait(timeout=30)
-        self._errors_and_close()
+        self.errors_and_close()
         raise AssertionError(f"no kill point within {timeout_s} s")
 
     def finish(self, timeout_s: float = 300) -> None:
@@ -103,7 +103,7 @@ class Worker:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait(timeout=30)
-        errors = self._errors_and_close()
+        errors = self.errors_and_close()
         assert self.process.returncode == 0, errors
 
 
