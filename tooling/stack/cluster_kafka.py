@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -136,12 +134,7 @@ def stop(settings: config.Settings, node: str) -> bool:
 
 def kill(settings: config.Settings, node: str) -> bool:
     """SIGKILL a node, as a crash or a pulled plug would; True if it ran."""
-    pid = process.read_pid(pid_file(settings, node))
-    if pid is None:
-        return False
-    os.kill(pid, signal.SIGKILL)
-    process.terminate(pid_file(settings, node), grace_s=5)
-    return True
+    return process.kill_hard(pid_file(settings, node))
 
 
 def running(settings: config.Settings, node: str) -> bool:

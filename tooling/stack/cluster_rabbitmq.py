@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 from pathlib import Path
 
@@ -140,13 +139,10 @@ def stop(settings: config.Settings, node: str) -> bool:
 
 def kill(settings: config.Settings, node: str) -> bool:
     """SIGKILL a node's Erlang VM, as a crash would; True if it ran."""
-    pid = process.read_pid(pid_file(settings, node))
-    if pid is None:
-        return False
-    os.kill(pid, signal.SIGKILL)
-    process.terminate(pid_file(settings, node), grace_s=5)
-    process.terminate(launcher_file(settings, node), grace_s=5)
-    return True
+    killed = process.kill_hard(pid_file(settings, node))
+    if killed:
+        process.terminate(launcher_file(settings, node), grace_s=5)
+    return killed
 
 
 def running(settings: config.Settings, node: str) -> bool:

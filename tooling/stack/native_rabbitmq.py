@@ -29,13 +29,7 @@ def home(settings: config.Settings) -> Path:
 
 def server_binary() -> str:
     """The rabbitmq-server script that runs as the calling user (not Debian's root wrapper)."""
-    for candidate in SERVER_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("rabbitmq-server")
-    if found:
-        return found
-    raise RuntimeError(INSTALL_HINT)
+    return process.executable(SERVER_CANDIDATES, "rabbitmq-server", INSTALL_HINT)
 
 
 def node_name(settings: config.Settings) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from helpers import config
@@ -21,13 +19,7 @@ def home(settings: config.Settings) -> Path:
 
 def server_binary() -> str:
     """The redis-server executable (run directly, never through a system service)."""
-    for candidate in SERVER_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    raise RuntimeError(INSTALL_HINT)
+    return process.executable(SERVER_CANDIDATES, "redis-server", INSTALL_HINT)
 
 
 def conf(settings: config.Settings) -> str:

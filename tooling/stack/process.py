@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -88,3 +89,21 @@ def tail(path: Path, lines: int = 15) -> str:
 def run_quietly(command: list[str], timeout_s: float = 10) -> int:
     """Run a short command, discarding its output; return its exit code."""
     return subprocess.run(command, capture_output=True, timeout=timeout_s).returncode
+
+
+def executable(candidates: tuple[str, ...], name: str, install_hint: str) -> str:
+    """The first runnable path of `candidates`, else `name` on PATH; RuntimeError with the install hint if neither."""
+    found = next((path for path in candidates if os.access(path, os.X_OK)), None) or shutil.which(name)
+    if found is None:
+        raise RuntimeError(install_hint)
+    return found
+
+
+def kill_hard(pid_file: Path) -> bool:
+    """SIGKILL the process in pid_file, as a crash or a pulled plug would, and reap it; True if it ran."""
+    pid = read_pid(pid_file)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGKILL)
+    terminate(pid_file, grace_s=5)
+    return True
