@@ -14,7 +14,9 @@ every sent transfer has its received twin.
     new_events = decide(accounts, command, at=..., event_id=...)   # checks the invariants
     text = to_json(event); event == from_json(text)   # MalformedEvent on a bad payload
 
-Money is a `Decimal` with two places built from a string (`money("12.50")`); floats are refused.
+Money is a `Decimal` with two places built from a string (`money("12.50")`). Floats, sub-cent amounts
+("0.005"), non-finite and out-of-range amounts are refused with `InvalidAmount` (a DomainError and a
+ValueError), and an event's amount must be greater than zero.
 This module is a foundation: it imports nothing else from `helpers`.
 """
 
@@ -28,24 +30,51 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
+#: The largest amount the bank accepts in one movement (a billion): far above any real payment here.
+MAX_AMOUNT = Decimal("1000000000.00")
+
+
+class DomainError(Exception):
+    """A command the bank refuses; the message says what went wrong and what to do."""
+
+
+class InvalidAmount(DomainError, ValueError):
+    """Not an amount of money: not a number, infinite, sub-cent or out of range."""
+
+
+class FloatAmount(InvalidAmount, TypeError):
+    """A float where money is expected (floats cannot hold cents exactly)."""
 
 
 def money(value: str | int | Decimal) -> Decimal:
-    """A Decimal amount with two places, from a string like "12.50" (floats are refused)."""
+    """A Decimal amount with two places, from a string like "12.50" (floats, sub-cents and huge sums are refused)."""
     if isinstance(value, (float, bool)):
-        raise TypeError(f"amounts are built from strings, not {type(value).__name__}: use money({str(value)!r})")
+        raise FloatAmount(f"amounts are built from strings, not {type(value).__name__}: use money({str(value)!r})")
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise ValueError(f"not an amount of money: {value!r} (write it like '12.50')") from None
+        raise InvalidAmount(f"not an amount of money: {value!r} (write it like '12.50')") from None
     if not amount.is_finite():
-        raise ValueError(f"not an amount of money: {value!r} (write it like '12.50')")
+        raise InvalidAmount(f"not an amount of money: {value!r} (write it like '12.50')")
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount(f"{value!r} is out of range: one movement is at most {MAX_AMOUNT:,}")
+    if amount != amount.quantize(CENT):
+        raise InvalidAmount(f"{value!r} has more than two decimal places: round it to whole cents first")
     return amount.quantize(CENT)
 
 
 def _check_amount(amount: object) -> Decimal:
-    """Normalise an amount field to a two-place Decimal, refusing floats."""
-    return money(amount)  # type: ignore[arg-type]
+    """An event's amount: money that is greater than zero (an event records a movement's size)."""
+    value = money(amount)  # type: ignore[arg-type]
+    if value <= 0:
+        raise NonPositiveAmount(f"an event's amount must be greater than zero, got {value}")
+    return value
+
+
+def _check_id(name: str, value: object) -> None:
+    """Insist on a non-empty string for an id or an owner's name."""
+    if not isinstance(value, str) or not value.strip():
+        raise BlankField(f"{name} must be a non-empty string, got {value!r}")
 
 
 def _check_time(when: object) -> datetime:
@@ -60,12 +89,15 @@ def _check_time(when: object) -> datetime:
 
 
 class _Checked:
-    """What every event checks as it is built: a timezone-aware time, and any amount as money."""
+    """What every event checks as it is built: non-empty ids, a timezone-aware time, a positive amount of money."""
 
     occurred_at: datetime  # a field of every event (declared by each dataclass below)
 
     def __post_init__(self) -> None:
         _check_time(self.occurred_at)
+        for name in ("event_id", "account_id", "owner", "to_account_id", "from_account_id", "transfer_id"):
+            if name in vars(self):
+                _check_id(name, vars(self)[name])
         if "amount" in vars(self):
             object.__setattr__(self, "amount", _check_amount(vars(self)["amount"]))
 
@@ -215,8 +247,8 @@ Command = CreateAccount | DepositMoney | WithdrawMoney | TransferFunds | CloseAc
 # Domain errors: raised by decide(), never by replay().
 
 
-class DomainError(Exception):
-    """A command the bank refuses; the message says what went wrong and what to do."""
+class BlankField(DomainError, ValueError):
+    """An empty account id, owner name or event id."""
 
 
 class UnknownAccount(DomainError):
@@ -227,7 +259,7 @@ class AccountAlreadyExists(DomainError):
     """CreateAccount for an id that is already taken."""
 
 
-class NonPositiveAmount(DomainError):
+class NonPositiveAmount(InvalidAmount):
     """An amount of zero or less."""
 
 
@@ -330,6 +362,8 @@ def _covered(account: Account, amount: Decimal) -> None:
 def decide(accounts: Mapping[str, Account], command: Command, *, at: datetime, event_id: str) -> list[Event]:
     """The events that accepting `command` produces, or a DomainError saying why it is refused."""
     if isinstance(command, CreateAccount):
+        _check_id("account_id", command.account_id)
+        _check_id("owner", command.owner)
         if command.account_id in accounts:
             raise AccountAlreadyExists(f"account {command.account_id} already exists: choose another id")
         return [AccountCreated(event_id, command.account_id, at, command.owner)]
@@ -400,9 +434,13 @@ def _parse_amount(type_name: str, value: object) -> Decimal:
             f"{type_name}.amount must be a string like \"12.50\", got {type(value).__name__} {value!r}"
         )
     try:
-        return money(value)
-    except ValueError:
+        Decimal(value)
+    except InvalidOperation:
         raise MalformedEvent(f"{type_name}.amount is not a number: {value!r}") from None
+    try:
+        return _check_amount(value)
+    except InvalidAmount as error:
+        raise MalformedEvent(f"{type_name}.amount is refused: {error}") from None
 
 
 def _parse_time(type_name: str, value: object) -> datetime:
@@ -437,6 +475,8 @@ def from_dict(data: Mapping[str, Any]) -> Event:
             value = _parse_time(type_name, value)
         elif not isinstance(value, str):
             raise MalformedEvent(f"{type_name}.{field.name} must be a string, got {type(value).__name__}")
+        elif field.name != "description" and not value.strip():
+            raise MalformedEvent(f"{type_name}.{field.name} is empty")
         kwargs[field.name] = value
     unexpected = sorted(set(data) - {"type"} - {field.name for field in fields(cls)})
     if unexpected:
@@ -448,6 +488,6 @@ def from_json(text: str | bytes) -> Event:
     """Parse a JSON string (or bytes) into an event, or raise MalformedEvent."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as error:
         raise MalformedEvent(f"not JSON: {error}") from None
     return from_dict(data)

@@ -4,6 +4,8 @@
     channel = rabbit_io.open_channel()                       # BrokerUnavailable within seconds if down
     rabbit_io.reset(channel, exchanges=["nb07.bank"], queues=["nb07.fraud"])
     messages = rabbit_io.drain(channel, "nb07.fraud", max_messages=10)   # never start_consuming()
+    with rabbit_io.consuming(channel, "nb07.fraud") as deliveries:        # a raw consume loop that
+        for method, properties, body in deliveries: ...                    # cancels on any exit
     rabbit_io.queue_depths(channel, ["nb07.fraud"])          # DataFrame: queue, messages, consumers
 
 Only the boilerplate lives here. The calls a lesson teaches (`exchange_declare`, `queue_declare`,
@@ -13,7 +15,8 @@ out in the notebooks. Nothing connects at import time. The module is named so it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -57,6 +60,23 @@ def reset(channel: BlockingChannel, exchanges: Iterable[str] = (), queues: Itera
     return sorted(names)
 
 
+@contextmanager
+def consuming(channel: BlockingChannel, queue: str, *, inactivity_timeout: float = 1.0,
+              auto_ack: bool = False) -> Iterator[Iterator[tuple[Any, Any, Any]]]:
+    """`channel.consume(queue, ...)` that is cancelled on any exit: a break, an error or an interrupt.
+
+    It first cancels a consume an earlier, interrupted loop left behind on this channel (pika keeps
+    one consume generator per channel and refuses a second with other parameters). Unacknowledged
+    messages go back to the queue when the consume is cancelled.
+    """
+    channel.cancel()  # a no-op unless an interrupted loop left its generator behind
+    try:
+        yield channel.consume(queue, auto_ack=auto_ack, inactivity_timeout=inactivity_timeout)
+    finally:
+        if channel.is_open:
+            channel.cancel()
+
+
 def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
           inactivity_timeout_s: float = 0.5, ack: bool = True, max_wait_s: float = 30.0) -> list[Message]:
     """Consume at most max_messages, stopping early once the queue is empty and silent.
@@ -71,17 +91,17 @@ def drain(channel: BlockingChannel, queue: str, max_messages: int = 1000,
     if max_messages <= 0:
         return messages
     deadline = waiting.Deadline(max_wait_s)
-    for method, properties, body in channel.consume(queue, inactivity_timeout=inactivity_timeout_s):
-        if method is None:  # nothing arrived for inactivity_timeout_s
-            if depth(channel, queue) == 0 or deadline.passed():
+    with consuming(channel, queue, inactivity_timeout=inactivity_timeout_s) as deliveries:
+        for method, properties, body in deliveries:
+            if method is None:  # nothing arrived for inactivity_timeout_s
+                if depth(channel, queue) == 0 or deadline.passed():
+                    break
+                continue
+            if ack:
+                channel.basic_ack(method.delivery_tag)
+            messages.append(Message(method, properties, body))
+            if len(messages) >= max_messages:
                 break
-            continue
-        if ack:
-            channel.basic_ack(method.delivery_tag)
-        messages.append(Message(method, properties, body))
-        if len(messages) >= max_messages:
-            break
-    channel.cancel()
     return messages
 
 

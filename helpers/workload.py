@@ -3,9 +3,15 @@
     from datetime import UTC, datetime
     from helpers import workload
 
-    events = workload.generate(accounts=20, days=90, seed=42)          # list of banking events
-    bank = workload.build(accounts=20, days=90, seed=42)               # the same, plus context
+    bank = workload.the_bank()                                         # THE history: 20 customers, 90 days, seed 42
     bank.events, bank.account_ids, bank.owners, bank.fraud             # fraud = ground truth
+    week = workload.slice_of(bank, days=7, accounts=5)                 # a smaller slice of the same history
+    workload.NEWCOMER_ID, workload.NEWCOMER                            # the walk-in customer of notebooks 01-03
+
+The course has one bank: `the_bank()` (= `build(**THE_BANK)`), one cast (`OWNERS`, ACC-001 is Asha
+Patel everywhere) and one newcomer who is not in the seeded history (`NEWCOMER_ID` ACC-900, Zoe
+Adams), whom the hand-written lessons open an account for. A notebook that needs less takes a
+`slice_of` that history and says so; `build` with other arguments is for tests and benchmarks.
 
 What happens, for N accounts over `days` days from `start` (an injected clock: nothing here reads
 the wall clock):
@@ -25,6 +31,7 @@ Events come out in time order (non-decreasing `occurred_at`), ids `evt-000001`, 
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +41,10 @@ from helpers import banking
 from helpers.banking import Account, Event
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
+#: The one seeded history every notebook tells its story with.
+THE_BANK = {"accounts": 20, "days": 90, "seed": 42}
+#: The customer who walks in during notebooks 01-03: not in the seeded history, so her stream starts empty.
+NEWCOMER_ID, NEWCOMER = "ACC-900", "Zoe Adams"
 
 OWNERS = (
     "Asha Patel", "Ben Okafor", "Chloe Martin", "Dev Sharma", "Elena Rossi", "Farid Haddad",
@@ -206,3 +217,25 @@ def build(accounts: int = 20, days: int = 90, seed: int = 42, start: datetime = 
 def generate(accounts: int = 20, days: int = 90, seed: int = 42, start: datetime = DEFAULT_START) -> list[Event]:
     """Just the events of `build(...)`, oldest first."""
     return list(build(accounts=accounts, days=days, seed=seed, start=start).events)
+
+
+@functools.cache
+def the_bank() -> Workload:
+    """The course's one history (THE_BANK), built once per process."""
+    return build(**THE_BANK)
+
+
+def slice_of(bank: Workload, *, days: int | None = None, accounts: int | None = None) -> Workload:
+    """The first `days` days of `bank`, for its first `accounts` customers: a smaller part of the same history.
+
+    Every event of a kept account is kept, so each account's balance stays valid; a transfer between a
+    kept and a dropped account keeps only the kept side's event.
+    """
+    end = bank.start + timedelta(days=days) if days is not None else bank.end
+    kept = bank.account_ids[:accounts] if accounts is not None else bank.account_ids
+    keep = set(kept)
+    events = tuple(event for event in bank.events if event.account_id in keep and event.occurred_at < end)
+    kept_ids = {event.event_id for event in events}
+    fraud = tuple(incident for incident in bank.fraud
+                  if incident.account_id in keep and set(incident.event_ids) <= kept_ids)
+    return Workload(events, tuple(kept), {account: bank.owners[account] for account in kept}, fraud, bank.start, end)

@@ -196,3 +196,60 @@ def test_bad_payloads_raise_malformed_event(text, words):
 
 def test_optional_fields_may_be_absent():
     assert banking.from_json(payload(description=None)).description == ""
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("1e26", "out of range"), ("1000000000.01", "out of range"), ("0.005", "more than two decimal places"),
+    ("12.345", "more than two decimal places"), ("nan", "not an amount"), ("inf", "not an amount"), ("", "not an amount"),
+])
+def test_money_refuses_what_is_not_a_whole_number_of_cents_in_range(value: str, text: str) -> None:
+    with pytest.raises(banking.InvalidAmount, match=text):
+        banking.money(value)
+
+
+def test_money_accepts_the_largest_amount_and_trailing_zeros() -> None:
+    assert banking.money("1000000000.00") == banking.MAX_AMOUNT
+    assert banking.money("0.010") == Decimal("0.01")
+
+
+def test_a_float_is_refused_as_invalid_money_and_as_a_type_error() -> None:
+    with pytest.raises(banking.FloatAmount) as caught:
+        banking.money(12.5)  # type: ignore[arg-type]
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, banking.DomainError)
+
+
+@pytest.mark.parametrize("amount", ["0", "-50"])
+def test_an_event_with_a_non_positive_amount_cannot_be_built(amount: str) -> None:
+    with pytest.raises(banking.NonPositiveAmount):
+        banking.MoneyDeposited("e1", "ACC-001", datetime(2026, 1, 1, tzinfo=UTC), banking.money(amount))
+
+
+@pytest.mark.parametrize(("command", "error"), [
+    (banking.CreateAccount("", "Asha Patel"), banking.BlankField),
+    (banking.CreateAccount("ACC-001", "  "), banking.BlankField),
+    (banking.DepositMoney("ACC-001", Decimal("0.001")), banking.InvalidAmount),
+    (banking.WithdrawMoney("ACC-001", Decimal("-1000")), banking.NonPositiveAmount),
+])
+def test_decide_refuses_blank_names_and_bad_amounts_with_domain_errors(command: banking.Command, error: type) -> None:
+    with pytest.raises(error):
+        banking.decide({}, command, at=datetime(2026, 1, 1, tzinfo=UTC), event_id="e1")
+
+
+@pytest.mark.parametrize(("amount", "text"), [
+    ("1e30", "out of range"), ("-5.00", "greater than zero"), ("0.005", "more than two decimal places"),
+    ("0", "greater than zero"),
+])
+def test_from_json_turns_every_bad_amount_into_malformed_event(amount: str, text: str) -> None:
+    payload = json.dumps({"type": "MoneyDeposited", "event_id": "e1", "account_id": "ACC-001",
+                          "occurred_at": "2026-01-01T00:00:00+00:00", "amount": amount})
+    with pytest.raises(banking.MalformedEvent, match=text):
+        banking.from_json(payload)
+
+
+def test_from_json_refuses_empty_ids_and_absurd_nesting() -> None:
+    empty = json.dumps({"type": "AccountCreated", "event_id": "", "account_id": "ACC-001",
+                        "occurred_at": "2026-01-01T00:00:00+00:00", "owner": "Asha Patel"})
+    with pytest.raises(banking.MalformedEvent, match="event_id is empty"):
+        banking.from_json(empty)
+    with pytest.raises(banking.MalformedEvent, match="not JSON"):
+        banking.from_json("[" * 100_000)

@@ -65,6 +65,7 @@ def test_consume_stops_on_the_record_count(topic: str) -> None:
     assert took < 120 - SLACK_S, "stopping on the count should not wait for the timeout"
 
 
+@pytest.mark.live
 def test_a_plain_function_as_value_deserializer_decodes_without_a_deprecation(topic: str) -> None:
     produce(topic, 3)  # pytest turns kafka-python's DeprecationWarning for a bare function into a failure
     with kafka_io.consumer(topic, group_id=GROUP, value_deserializer=lambda data: int(data) * 10) as consumer:

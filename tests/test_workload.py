@@ -113,3 +113,25 @@ def test_small_and_large_workloads():
         assert workload.generate(accounts=1 + seed % 3, days=1 + seed % 4, seed=seed)
     # Large enough for the benchmarks and fault tests (speed is measured by `make bench`, not asserted here).
     assert len(workload.generate(accounts=80, days=90, seed=7)) > 10_000
+
+
+def test_the_bank_is_the_one_seeded_history() -> None:
+    assert workload.the_bank() is workload.the_bank()
+    assert workload.the_bank().events == workload.build(**workload.THE_BANK).events
+    assert workload.the_bank().owners["ACC-001"] == "Asha Patel"
+    assert workload.NEWCOMER_ID not in workload.the_bank().account_ids
+    assert workload.NEWCOMER not in workload.the_bank().owners.values()
+
+
+def test_a_slice_keeps_every_event_of_its_accounts_and_days() -> None:
+    bank = workload.the_bank()
+    week = workload.slice_of(bank, days=7, accounts=5)
+    assert week.account_ids == bank.account_ids[:5]
+    assert week.events and all(e.account_id in week.account_ids and e.occurred_at < bank.start + timedelta(days=7)
+                               for e in week.events)
+    whole = [e for e in bank.events if e.account_id in week.account_ids and e.occurred_at < week.end]
+    assert list(week.events) == whole
+    assert banking.replay_all(week.events)  # every kept account's stream is still valid
+    two_months = workload.slice_of(bank, days=60)
+    assert two_months.fraud and all(set(incident.event_ids) <= {e.event_id for e in two_months.events}
+                                    for incident in two_months.fraud)

@@ -10,8 +10,38 @@ Checkers live in one module per part of the course: `start`, `event_sourcing`, `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+#: How long a learner's answer may run inside a checker before it is stopped.
+TIME_LIMIT_S = 10
+
+
+class TookTooLong(Exception):
+    """A learner's answer ran past the checker's time limit."""
+
+
+@contextmanager
+def time_limit(seconds: int | None = None) -> Iterator[None]:
+    """Raise TookTooLong in the main thread after `seconds` (TIME_LIMIT_S; a no-op off the main thread)."""
+    seconds = seconds or TIME_LIMIT_S
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise TookTooLong(f"your code ran for more than {seconds} s: look for a loop that never ends")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Verdict:
@@ -56,11 +86,15 @@ def attempt(answer: Callable[..., Any], *args: Any, hint: str, **kwargs: Any) ->
     """Call the learner's function; (False, None) after reporting a stub or an exception.
 
     After a False, return `Verdict(False)` (not a bare False, which a notebook would display).
+    An answer that runs longer than TIME_LIMIT_S is stopped and reported.
     """
     try:
-        return True, answer(*args, **kwargs)
+        with time_limit():
+            return True, answer(*args, **kwargs)
     except NotImplementedError:
         not_attempted(hint)
+    except TookTooLong as error:
+        failed(str(error))
     except Exception as error:  # the learner's bug, shown kindly rather than as a traceback
         failed(f"your function raised {type(error).__name__}: {error}")
     return False, None
