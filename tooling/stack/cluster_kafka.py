@@ -46,32 +46,13 @@ def voters(settings: config.Settings) -> str:
 def server_properties(settings: config.Settings, node: str) -> str:
     """One node's configuration: combined mode, loopback only, everything replicated three times."""
     host, port = address(settings, node)
-    controller = settings.cluster_kafka_controller_ports[node_id(node) - 1]
-    return "\n".join([
-        "process.roles=broker,controller",
-        f"node.id={node_id(node)}",
-        f"controller.quorum.voters={voters(settings)}",
-        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
-        f"advertised.listeners=PLAINTEXT://{host}:{port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={home(settings, node) / 'data'}",
-        "num.partitions=3",
-        "default.replication.factor=3",
-        "offsets.topic.replication.factor=3",
-        "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=3",
-        "transaction.state.log.min.isr=2",
-        "share.coordinator.state.topic.replication.factor=3",
-        "share.coordinator.state.topic.min.isr=2",
-        "group.initial.rebalance.delay.ms=0",
-        f"broker.session.timeout.ms={SESSION_TIMEOUT_MS}",
-        "broker.heartbeat.interval.ms=1500",
-        "unclean.leader.election.enable=false",
-        "log.retention.hours=168",
-        "",
-    ])
+    return native_kafka.kraft_properties(
+        node_id=node_id(node), voters=voters(settings), host=host, port=port,
+        controller=settings.cluster_kafka_controller_ports[node_id(node) - 1], data_dir=home(settings, node) / "data",
+        replicas=3, min_isr=2, partitions=3,
+        extra=("default.replication.factor=3", f"broker.session.timeout.ms={SESSION_TIMEOUT_MS}",
+               "broker.heartbeat.interval.ms=1500", "unclean.leader.election.enable=false"),
+    )
 
 
 def cluster_id(settings: config.Settings) -> str:

@@ -62,32 +62,42 @@ def resolve_jars(settings: config.Settings) -> Path:
     return target
 
 
-def server_properties(settings: config.Settings) -> str:
-    """The broker's configuration: KRaft combined mode, loopback only, single-node replication."""
-    host, port, controller = settings.kafka_host, settings.kafka_port, settings.kafka_controller_port
+def kraft_properties(*, node_id: int, voters: str, host: str, port: int, controller: int, data_dir: Path,
+                     replicas: int, min_isr: int, partitions: int, extra: tuple[str, ...] = ()) -> str:
+    """A KRaft combined-mode node's configuration, loopback only: the lines a single node and a cluster share."""
     return "\n".join([
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{host}:{controller}",
+        f"node.id={node_id}",
+        f"controller.quorum.voters={voters}",
         f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
         f"advertised.listeners=PLAINTEXT://{host}:{port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={home(settings) / 'data'}",
-        "num.partitions=1",
-        "offsets.topic.replication.factor=1",
+        f"log.dirs={data_dir}",
+        f"num.partitions={partitions}",
+        f"offsets.topic.replication.factor={replicas}",
         "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
+        f"transaction.state.log.replication.factor={replicas}",
+        f"transaction.state.log.min.isr={min_isr}",
+        f"share.coordinator.state.topic.replication.factor={replicas}",
+        f"share.coordinator.state.topic.min.isr={min_isr}",
         "group.initial.rebalance.delay.ms=0",
         "log.retention.hours=168",
-        # The log cleaner looks for work every second, not every 15 s, so compaction shows up in notebook 15.
-        "log.cleaner.backoff.ms=1000",
+        *extra,
         "",
     ])
+
+
+def server_properties(settings: config.Settings) -> str:
+    """The broker's configuration: KRaft combined mode, loopback only, single-node replication."""
+    host, port, controller = settings.kafka_host, settings.kafka_port, settings.kafka_controller_port
+    return kraft_properties(
+        node_id=1, voters=f"1@{host}:{controller}", host=host, port=port, controller=controller,
+        data_dir=home(settings) / "data", replicas=1, min_isr=1, partitions=1,
+        # The log cleaner looks for work every second, not every 15 s, so compaction shows up in notebook 15.
+        extra=("log.cleaner.backoff.ms=1000",),
+    )
 
 
 def new_cluster_id() -> str:
