@@ -16,7 +16,7 @@ from typing import Any
 
 from helpers import clients
 
-RERUN = "then re-run this notebook's Setup cell (it reconnects and resets the lesson's state)"
+RERUN = "re-run this notebook's Setup cell (it reconnects and resets the lesson's state)"
 
 
 def _rabbitmq_advice(error: BaseException) -> str | None:
@@ -25,12 +25,12 @@ def _rabbitmq_advice(error: BaseException) -> str | None:
 
     if isinstance(error, pe.ChannelClosedByBroker):
         return (f"RabbitMQ closed this channel ({error.reply_code} {error.reply_text}); a channel is unusable "
-                f"after an error: fix the call, {RERUN}.")
+                f"after an error: fix the call, then {RERUN}.")
     if isinstance(error, (pe.ChannelWrongStateError, pe.ChannelClosed)):
         return f"This RabbitMQ channel is closed (an earlier error or a lost connection closed it): {RERUN}."
     if isinstance(error, (pe.StreamLostError, pe.ConnectionClosed, pe.AMQPConnectionError, pe.ConnectionWrongStateError)):
         return (f"RabbitMQ connection lost ({type(error).__name__}): run `make status` (start the brokers with "
-                f"`{clients.FIX_COMMAND}`), {RERUN}.")
+                f"`{clients.FIX_COMMAND}`), then {RERUN}.")
     return None
 
 
@@ -50,7 +50,7 @@ def _redis_advice(error: BaseException) -> str | None:
     import redis
 
     if isinstance(error, (redis.ConnectionError, redis.TimeoutError)):
-        return f"Redis connection lost ({type(error).__name__}): run `make status` (start it with `{clients.FIX_COMMAND}`), {RERUN}."
+        return f"Redis connection lost ({type(error).__name__}): run `make status` (start it with `{clients.FIX_COMMAND}`), then {RERUN}."
     return None
 
 
