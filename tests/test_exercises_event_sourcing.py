@@ -31,6 +31,14 @@ def balance_from_events_ignoring_transfers(events):
                 for e in events if isinstance(e, banking.MoneyDeposited | banking.MoneyWithdrawn)), Decimal("0.00"))
 
 
+def balance_never_below_zero(events):
+    return max(Decimal("0.00"), balance_from_events(events))
+
+
+def balance_in_floats(events):
+    return Decimal(str(round(sum(float(banking.signed_amount(e)) for e in events), 2)))  # right to the cent, by luck
+
+
 def balance_as_of(events, when):
     return balance_from_events([e for e in events if e.occurred_at <= when])
 
@@ -56,12 +64,40 @@ def spending_by_category_with_transfers(events):
     return totals
 
 
+def spending_with_every_category_preset(events):
+    totals = {"groceries": Decimal("0.00")}
+    totals.update(spending_by_category(events))
+    return totals
+
+
 def spending_by_full_description(events):
     totals = {}
     for event in events:
         if isinstance(event, banking.MoneyWithdrawn):
             totals[event.description] = totals.get(event.description, Decimal("0.00")) + event.amount
     return totals
+
+
+def feed_counts_crashing_on_an_empty_log(log):
+    counts, start = {}, 1
+    while True:
+        page = log.select(start=start, limit=10)
+        for notification in page:
+            name = notification.topic.rsplit(".", 1)[-1]
+            counts[name] = counts.get(name, 0) + 1
+        start = page[-1].id + 1  # IndexError when the log is empty
+        if len(page) < 10:
+            return counts
+
+
+def feed_counts_full_pages_only(log):
+    counts, start = {}, 1
+    while len(page := log.select(start=start, limit=10)) == 10:
+        for notification in page:
+            name = notification.topic.rsplit(".", 1)[-1]
+            counts[name] = counts.get(name, 0) + 1
+        start = page[-1].id + 1
+    return counts
 
 
 def upcast_v2_v3(state):
@@ -109,6 +145,28 @@ def payments_projector_withdrawals_only(model, event):
     payments_projector(model, event)
 
 
+def payments_projector_rows_on_first_payment(model, event):
+    if isinstance(event, banking.MoneyWithdrawn | banking.TransferSent):
+        row = model.setdefault(event.account_id, {"payments": 0, "money_out": Decimal("0.00")})
+        row["payments"] += 1
+        row["money_out"] += event.amount
+
+
+def payments_projector_in_floats(model, event):
+    if isinstance(event, banking.AccountCreated):
+        model[event.account_id] = {"payments": 0, "money_out": 0.0}
+    elif isinstance(event, banking.MoneyWithdrawn | banking.TransferSent):
+        model[event.account_id]["payments"] += 1
+        model[event.account_id]["money_out"] += float(event.amount)
+
+
+def payments_projector_starting_from_int_zero(model, event):
+    if isinstance(event, banking.AccountCreated):
+        model[event.account_id] = {"payments": 0, "money_out": 0}  # 0 == Decimal("0.00"), but it is no amount of money
+    else:
+        payments_projector(model, event)
+
+
 def _apply(conn, position, event):
     if isinstance(event, banking.AccountCreated):
         conn.execute("INSERT INTO balances VALUES (?, '0.00')", (event.account_id,))
@@ -135,21 +193,58 @@ def project_every_time(conn, position, event):
             _apply(conn, position, event)
 
 
+def project_once_skipping_only_older(conn, position, event):
+    with conn:
+        (tracked,) = conn.execute("SELECT position FROM tracking WHERE projection = 'balances'").fetchone()
+        if position < tracked:  # the text says: not greater than the tracked one
+            return
+        _apply(conn, position, event)
+
+
+def project_once_expecting_no_gaps(conn, position, event):
+    with conn:
+        (tracked,) = conn.execute("SELECT position FROM tracking WHERE projection = 'balances'").fetchone()
+        if position != tracked + 1:
+            return
+        _apply(conn, position, event)
+
+
+def project_once_in_two_transactions(conn, position, event):
+    with conn:
+        (tracked,) = conn.execute("SELECT position FROM tracking WHERE projection = 'balances'").fetchone()
+        if position <= tracked:
+            return
+        conn.execute("UPDATE tracking SET position = ? WHERE projection = 'balances'", (position,))
+    with conn:  # a second transaction: a crash here leaves the position ahead of the balance
+        _apply(conn, position, event)
+
+
 def project_once_crashing(conn, position, event):
     raise RuntimeError("database is locked")
 
 
 CASES = [
     (checks.check_balance_from_events, balance_from_events, balance_from_events_ignoring_transfers),
+    (checks.check_balance_from_events, balance_from_events, balance_never_below_zero),
+    (checks.check_balance_from_events, balance_from_events, balance_in_floats),
     (checks.check_balance_as_of, balance_as_of, balance_as_of_exclusive),
     (checks.check_spending_by_category, spending_by_category, spending_by_category_with_transfers),
     (checks.check_spending_by_category, spending_by_category, spending_by_full_description),
+    (checks.check_spending_by_category, spending_by_category, spending_with_every_category_preset),
     (checks.check_upcast_v2_v3, upcast_v2_v3, upcast_v2_v3_returning_copy),
     (checks.check_upcast_v2_v3, upcast_v2_v3, upcast_v2_v3_dropping_fields),
     (checks.check_feed_counts, feed_counts, feed_counts_first_page_only),
+    (checks.check_feed_counts, feed_counts, feed_counts_crashing_on_an_empty_log),
+    (checks.check_feed_counts, feed_counts, feed_counts_full_pages_only),
     (checks.check_payments_projector, payments_projector, payments_projector_withdrawals_only),
+    (checks.check_payments_projector, payments_projector, payments_projector_rows_on_first_payment),
+    (checks.check_payments_projector, payments_projector, payments_projector_in_floats),
+    (checks.check_payments_projector, payments_projector, payments_projector_starting_from_int_zero),
     (checks.check_project_once, project_once, project_every_time),
     (checks.check_project_once, project_once, project_once_crashing),
+    (checks.check_project_once, project_once, project_once_skipping_only_older),
+    (checks.check_project_once, project_once, project_once_expecting_no_gaps),
+    (checks.check_project_once, project_once, project_once_in_two_transactions),
 ]
 
 
@@ -179,7 +274,7 @@ def test_the_answers_are_right_on_a_hand_worked_history():
         payments_projector(model, event)
     assert model == {"ACC-001": {"payments": 3, "money_out": MONEY("50.00")}}
     with closing(sqlite3.connect(":memory:")) as connection:
-        connection.executescript(checks.EXACTLY_ONCE_SCHEMA)
+        connection.executescript(checks.ONCE_SCHEMA)
         for position, event in [*enumerate(SMALL, start=1), (3, SMALL[2]), (5, SMALL[4])]:  # two re-deliveries
             project_once(connection, position, event)
         assert connection.execute("SELECT * FROM balances").fetchall() == [("ACC-001", "50.00")]
@@ -192,3 +287,18 @@ def test_feed_checker_explains_a_single_page(capsys):
 
 def test_checkers_do_not_accept_floats(capsys):
     assert not checks.check_balance_from_events(lambda events: float(balance_from_events(events)))
+
+
+def test_checkers_refuse_float_arithmetic_that_rounds_back_to_the_cent(capsys):
+    assert not checks.check_balance_from_events(balance_in_floats)
+    assert "keep to Decimal arithmetic" in capsys.readouterr().out
+
+
+def test_project_once_checker_explains_a_position_that_moved_without_its_balance(capsys):
+    assert not checks.check_project_once(project_once_in_two_transactions)
+    assert "ONE `with conn:`" in capsys.readouterr().out
+
+
+def test_payments_checker_wants_decimal_money(capsys):
+    assert not checks.check_payments_projector(payments_projector_starting_from_int_zero)
+    assert "keep money_out a Decimal" in capsys.readouterr().out

@@ -20,15 +20,25 @@ from eventsourcing.domain import event as domain_event
 
 from helpers import banking, workload
 from helpers.banking import Event
-from helpers.exercises import Verdict, attempt, failed, passed
+from helpers.exercises import Verdict, attempt, failed, passed, time_limit
+from helpers.exercises.start import StrictDecimal
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ZERO = banking.money("0")
 
 
+def _strict(event: Event) -> Event:
+    """The same event with its amount as a StrictDecimal, so float arithmetic on it fails loudly."""
+    if not hasattr(event, "amount"):
+        return event
+    strict = copy.copy(event)
+    object.__setattr__(strict, "amount", StrictDecimal(event.amount))  # frozen: set once, as __init__ does
+    return strict
+
+
 def _history(seed: int = 11, accounts: int = 6, days: int = 90) -> list[Event]:
-    """A small seeded history (the checkers' own, so answers cannot be hard-coded)."""
-    return workload.generate(accounts=accounts, days=days, seed=seed, start=START)
+    """A small seeded history (the checkers' own, so answers cannot be hard-coded), with strict amounts."""
+    return [_strict(event) for event in workload.generate(accounts=accounts, days=days, seed=seed, start=START)]
 
 
 def _stream(events: Sequence[Event], account_id: str) -> list[Event]:
@@ -37,13 +47,25 @@ def _stream(events: Sequence[Event], account_id: str) -> list[Event]:
 
 
 def _seed_example() -> list[Event]:
-    """0 + 100 - 50: the syllabus's example."""
+    """0 + 100 - 50: the syllabus's example, for the newcomer."""
     at = START + timedelta(hours=9)
-    return [
-        banking.AccountCreated("ex-1", "ACC-900", at, "Asha Patel"),
-        banking.MoneyDeposited("ex-2", "ACC-900", at + timedelta(minutes=5), banking.money("100")),
-        banking.MoneyWithdrawn("ex-3", "ACC-900", at + timedelta(minutes=9), banking.money("50")),
-    ]
+    return [_strict(event) for event in (
+        banking.AccountCreated("ex-1", workload.NEWCOMER_ID, at, workload.NEWCOMER),
+        banking.MoneyDeposited("ex-2", workload.NEWCOMER_ID, at + timedelta(minutes=5), banking.money("100")),
+        banking.MoneyWithdrawn("ex-3", workload.NEWCOMER_ID, at + timedelta(minutes=9), banking.money("50")),
+    )]
+
+
+def _boundary_histories() -> list[tuple[str, list[Event]]]:
+    """Edge cases: an account with no money moved yet, and a migrated history that went below zero."""
+    at = START + timedelta(hours=9)
+    opened = banking.AccountCreated("ex-1", workload.NEWCOMER_ID, at, workload.NEWCOMER)
+    overdrawn = [opened,
+                 banking.MoneyDeposited("ex-2", workload.NEWCOMER_ID, at + timedelta(hours=1), banking.money("20.10")),
+                 banking.TransferSent("ex-3", workload.NEWCOMER_ID, at + timedelta(hours=2), banking.money("30.25"),
+                                      "ACC-001", "tr-1")]
+    return [("a new account with nothing moved yet", [opened]),
+            ("an overdrawn (migrated) history, which replay must accept", [_strict(e) for e in overdrawn])]
 
 
 def _balance(events: Sequence[Event]) -> Decimal:
@@ -64,7 +86,7 @@ def _same_money(actual: Any, expected: Decimal) -> bool:
 def check_balance_from_events(answer: Callable[[list[Event]], Decimal]) -> Verdict:
     """Exercise 01.1: fold one account's events into its balance."""
     history = _history()
-    cases = [("the syllabus example", _seed_example())]
+    cases = [("the syllabus example", _seed_example()), *_boundary_histories()]
     cases += [(f"{account_id}'s {len(_stream(history, account_id))} events", _stream(history, account_id))
               for account_id in ("ACC-002", "ACC-005")]
     for name, events in cases:
@@ -80,7 +102,7 @@ def check_balance_from_events(answer: Callable[[list[Event]], Decimal]) -> Verdi
 def check_balance_as_of(answer: Callable[[list[Event], datetime], Decimal]) -> Verdict:
     """Exercise 01.2: time travel, the balance at a past moment."""
     events = _stream(_history(), "ACC-003")
-    moments = [START - timedelta(days=1), events[5].occurred_at, events[40].occurred_at - timedelta(seconds=1),
+    moments = [START - timedelta(days=1), events[0].occurred_at, events[5].occurred_at, events[40].occurred_at - timedelta(seconds=1),
                START + timedelta(days=31), START + timedelta(days=400)]
     for when in moments:
         expected = _balance([event for event in events if event.occurred_at <= when])
@@ -106,8 +128,9 @@ def _spending(events: Sequence[Event]) -> dict[str, Decimal]:
 def check_spending_by_category(answer: Callable[[list[Event]], dict[str, Decimal]]) -> Verdict:
     """Exercise 01.3: a new report (spending per category) from events that were never designed for it."""
     history = _history()
-    for account_id in ("ACC-001", "ACC-004", "ACC-006"):
-        events = _stream(history, account_id)
+    no_spending = [event for event in _stream(history, "ACC-002") if not isinstance(event, banking.MoneyWithdrawn)]
+    for account_id, events in [(account_id, _stream(history, account_id)) for account_id in ("ACC-001", "ACC-004", "ACC-006")] \
+            + [("ACC-002 without its card payments", no_spending)]:
         expected = _spending(events)
         ok, result = attempt(answer, list(events), hint="for each MoneyWithdrawn, the category is the description after ': '")
         if not ok:
@@ -117,7 +140,7 @@ def check_spending_by_category(answer: Callable[[list[Event]], dict[str, Decimal
                           sorted(result) if isinstance(result, dict) else result)
         if any(not _same_money(result[key], expected[key]) for key in expected):
             return failed(f"wrong totals for {account_id} (only MoneyWithdrawn counts)", expected, result)
-    return passed("spending per category matches for 3 accounts: a new feature, no schema change")
+    return passed("spending per category matches for 4 accounts (one spent nothing): a new feature, no schema change")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,30 +193,37 @@ class Wallet(Aggregate):
         self.balance -= amount
 
 
-def _feed_app() -> tuple[Application, dict[str, int]]:
-    """An in-memory eventsourcing application with a known mix of events."""
+def _feed_app(owners: Sequence[str], extra_deposits: int = 0) -> tuple[Application, dict[str, int]]:
+    """An in-memory eventsourcing application with a known mix of events (none for no owners)."""
     app = Application()
-    for number, owner in enumerate(("Asha", "Ben", "Chloe")):
+    expected: dict[str, int] = {}
+    for number, owner in enumerate(owners):
         wallet = Wallet(owner)
-        for cents in range(5 + number * 2):
+        deposits = 5 + number * 2 + (extra_deposits if number == 0 else 0)
+        for cents in range(deposits):
             wallet.deposit(banking.money(f"{10 + cents}.00"))
         for cents in range(number + 1):
             wallet.withdraw(banking.money(f"{1 + cents}.00"))
         app.save(wallet)
-    return app, {"Opened": 3, "Deposited": 5 + 7 + 9, "Withdrawn": 1 + 2 + 3}
+        for name, count in (("Opened", 1), ("Deposited", deposits), ("Withdrawn", number + 1)):
+            expected[name] = expected.get(name, 0) + count
+    return app, expected
 
 
 def check_feed_counts(answer: Callable[[Any], dict[str, int]]) -> Verdict:
     """Exercise 02.2: read the whole notification log page by page and count events by type."""
-    app, expected = _feed_app()
-    log = _PagedLog(app.notification_log, page_size=10)
-    ok, result = attempt(answer, log, hint="loop: page = log.select(start=next_id, limit=10) until a page is empty")
-    if not ok:
-        return Verdict(False)
-    if result != expected:
-        hint = " (only the first page was read: keep selecting from the id after the last one)" if log.calls == 1 else ""
-        return failed(f"wrong counts by event type{hint}", expected, result)
-    return passed(f"{sum(expected.values())} notifications read in {log.calls} pages and counted by type")
+    cases = [("an empty log", *_feed_app([])), ("30 notifications, three full pages", *_feed_app(("Asha", "Ben", "Chloe"))),
+             ("31 notifications, a last page of one", *_feed_app(("Asha", "Ben", "Chloe"), extra_deposits=1))]
+    for name, app, expected in cases:
+        log = _PagedLog(app.notification_log, page_size=10)
+        ok, result = attempt(answer, log, hint="loop: page = log.select(start=next_id, limit=10) until a page is empty")
+        if not ok:
+            return Verdict(False)
+        if result != expected:
+            hint = " (only the first page was read: keep selecting from the id after the last one)" if log.calls == 1 else ""
+            return failed(f"wrong counts by event type for {name}{hint}", expected, result)
+    return passed(f"{sum(expected.values())} notifications read in {log.calls} pages and counted by type; "
+                  "an empty log and a short last page too")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +245,12 @@ def _payments(events: Sequence[Event]) -> dict[str, dict[str, Any]]:
 
 def check_payments_projector(answer: Callable[[dict[str, dict[str, Any]], Event], None]) -> Verdict:
     """Exercise 03.1: a new read model (payments and money out per account) from the same events."""
-    events = _history(seed=5, accounts=4, days=30)
+    at = START + timedelta(days=31)
+    newcomer = [_strict(event) for event in (  # money in only: a row with 0 payments and 0.00 out
+        banking.AccountCreated("pm-1", workload.NEWCOMER_ID, at, workload.NEWCOMER),
+        banking.MoneyDeposited("pm-2", workload.NEWCOMER_ID, at, banking.money("40.00")),
+        banking.TransferReceived("pm-3", workload.NEWCOMER_ID, at, banking.money("12.50"), "ACC-001", "tr-pm"))]
+    events = _history(seed=5, accounts=4, days=30) + newcomer
     model: dict[str, dict[str, Any]] = {}
     for event in events:
         ok, _ = attempt(answer, model, event, hint="AccountCreated adds a row; MoneyWithdrawn and TransferSent update it")
@@ -225,12 +260,18 @@ def check_payments_projector(answer: Callable[[dict[str, dict[str, Any]], Event]
     if model != expected:
         wrong = sorted(set(model) ^ set(expected)) or sorted(k for k in expected if model.get(k) != expected[k])
         account_id = wrong[0]
-        return failed(f"the read model differs for {account_id} (count withdrawals and sent transfers only)",
-                      expected.get(account_id), model.get(account_id))
+        return failed(f"the read model differs for {account_id} (every account gets a row; count withdrawals and "
+                      "sent transfers only)", expected.get(account_id), model.get(account_id))
+    wrong_types = sorted(k for k, row in model.items()
+                         if not isinstance(row["money_out"], Decimal) or type(row["payments"]) is not int)
+    if wrong_types:
+        row = model[wrong_types[0]]
+        return failed(f"keep money_out a Decimal and payments an int ({wrong_types[0]})",
+                      "Decimal, int", f"{type(row['money_out']).__name__}, {type(row['payments']).__name__}")
     return passed(f"your projector built the payments read model of {len(expected)} accounts from {len(events)} events")
 
 
-EXACTLY_ONCE_SCHEMA = """
+ONCE_SCHEMA = """
 CREATE TABLE balances (account_id TEXT PRIMARY KEY, balance TEXT NOT NULL);
 CREATE TABLE tracking (projection TEXT PRIMARY KEY, position INTEGER NOT NULL);
 INSERT INTO tracking VALUES ('balances', 0);
@@ -247,20 +288,48 @@ def _judge_project_once(answer: Callable[[sqlite3.Connection, int, Event], None]
                         connection: sqlite3.Connection) -> Verdict:
     """check_project_once's rounds, on a fresh in-memory database that the caller closes."""
     events = _history(seed=8, accounts=3, days=20)
-    connection.executescript(EXACTLY_ONCE_SCHEMA)
-    deliveries = list(enumerate(events, start=1))
+    connection.executescript(ONCE_SCHEMA)
+    deliveries = [(10 * n, event) for n, event in enumerate(events, start=1)]  # positions with gaps, as stores have
+    retried = [delivery for n, delivery in enumerate(deliveries) for _ in range(1 + n % 2)]  # every other one twice
     replayed = deliveries[len(deliveries) // 2:]  # a crash: the second half is delivered again
-    for position, event in deliveries + replayed:
+    for position, event in retried + replayed:
         ok, _ = attempt(answer, connection, position, event,
                         hint="skip when position <= the tracked one; otherwise update and track, in one `with conn:`")
         if not ok:
             return Verdict(False)
     balances = {account_id: Decimal(balance) for account_id, balance in connection.execute("SELECT * FROM balances")}
     expected = {account_id: account.balance for account_id, account in banking.replay_all(events).items()}
-    tracked = connection.execute("SELECT position FROM tracking WHERE projection = 'balances'").fetchone()[0]
+    tracked = _tracked(connection)
     if balances != expected:
-        return failed(f"after re-delivering {len(replayed)} events the balances are off: some were applied twice",
-                      expected, balances)
-    if tracked != len(events):
-        return failed("the tracked position should be the last position applied", len(events), tracked)
-    return passed(f"{len(deliveries)} events applied once each; {len(replayed)} re-deliveries changed nothing")
+        return failed(f"after {len(retried) + len(replayed) - len(deliveries)} re-deliveries the balances are off: "
+                      "an event was applied twice, or one was skipped (positions may have gaps)", expected, balances)
+    if tracked != deliveries[-1][0]:
+        return failed("the tracked position should be the last position applied", deliveries[-1][0], tracked)
+    crash = _crash_mid_event(answer, connection, events[-1].account_id, tracked)
+    if crash:
+        return failed(crash)
+    return passed(f"{len(deliveries)} events applied once each; {len(retried) + len(replayed) - len(deliveries)} "
+                  "re-deliveries and a crash mid-event changed nothing")
+
+
+def _tracked(connection: sqlite3.Connection) -> int:
+    """The position the learner's tracking row holds."""
+    return connection.execute("SELECT position FROM tracking WHERE projection = 'balances'").fetchone()[0]
+
+
+def _crash_mid_event(answer: Callable[[sqlite3.Connection, int, Event], None], connection: sqlite3.Connection,
+                     account_id: str, tracked: int) -> str:
+    """Deliver one more deposit while every balance write fails; '' if the position did not move without it."""
+    connection.executescript("""
+        CREATE TEMP TRIGGER crash_update BEFORE UPDATE ON balances BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;
+        CREATE TEMP TRIGGER crash_insert BEFORE INSERT ON balances BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;""")
+    deposit = _strict(banking.MoneyDeposited("po-1", account_id, START + timedelta(days=90), banking.money("1.00")))
+    try:
+        with time_limit():
+            answer(connection, tracked + 10, deposit)
+    except Exception:  # the crash is expected to reach the learner's code; what matters is what it left behind
+        pass
+    if _tracked(connection) != tracked:
+        return ("the balance update failed but the position moved on: that event is now lost for good. "
+                "Update the balance and the position inside ONE `with conn:` block")
+    return ""
