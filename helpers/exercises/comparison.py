@@ -65,8 +65,9 @@ def check_busy_and_idle(answer: Callable[[list[str], int], Any]) -> Verdict:
         expected = _busy_and_idle(members, partitions)
         if not isinstance(actual, tuple | list) or len(actual) != 2 or (list(actual[0]), list(actual[1])) != expected:
             return failed(f"busy_and_idle({members}, {partitions}) is wrong", expected, actual)
-    return passed("a partition is the unit of parallelism: members beyond the partition count sit idle, "
-                  "so add partitions before you add consumers.")
+    return passed("in a classic consumer group a partition is the unit of parallelism: members beyond the "
+                  "partition count sit idle, so add partitions before you add consumers (or, on Kafka 4.2+, "
+                  "use a share group).")
 
 
 # --- 09: a latency percentile ---------------------------------------------------------------------
