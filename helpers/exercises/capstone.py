@@ -37,7 +37,8 @@ def check_relay_plan(answer: Callable[[list[int], int, set[int]], list[int]]) ->
         if not isinstance(actual, list) or actual != expected:
             return failed(f"relay_plan({ids}, {checkpoint}, {sorted(already)}) is wrong", expected, actual)
     return passed("the checkpoint says where to start, the topic says what already made it: "
-                  "each event is published exactly once, even after a crash between the two.")
+                  "each event reaches Kafka once, even after a crash between the two (effectively once: "
+                  "at-least-once publishing plus a look at what the topic already holds).")
 
 
 # --- 10: a spending-velocity fraud rule ---------------------------------------------------------
@@ -67,7 +68,7 @@ def _velocity_alerts(events: Sequence[banking.Event], limit: Decimal, window: ti
 
 
 def _velocity_cases() -> list[tuple[list[banking.Event], Decimal, timedelta]]:
-    """Histories with two accounts, deposits in between, payments inside and outside the window."""
+    """Histories with two accounts, deposits in between, payments inside and outside the window, and the boundaries."""
     opened = banking.AccountCreated("c1", "ACC-001", _T0 - timedelta(days=1), "Asha Patel")
     deposit = banking.MoneyDeposited("d1", "ACC-001", _T0 - timedelta(hours=1), banking.money("900.00"), "salary")
     burst = [_payment(i, "ACC-001", i * 0.5, "60.00") for i in range(1, 7)]            # 360 in 3 minutes
@@ -75,6 +76,12 @@ def _velocity_cases() -> list[tuple[list[banking.Event], Decimal, timedelta]]:
     twice = [_payment(20, "ACC-003", 0, "300.00"), _payment(21, "ACC-003", 1, "300.00"),
              _payment(22, "ACC-003", 30, "50.00"), _payment(23, "ACC-003", 31, "300.00"),
              _payment(24, "ACC-003", 32, "300.00")]
+    edge = [_payment(30, "ACC-004", 0, "80.00"), _payment(31, "ACC-004", 10, "50.00"),   # p30 is exactly 10 min
+            _payment(32, "ACC-004", 11, "60.00")]                                       # before p31: outside
+    at_limit = [_payment(40, "ACC-005", 0, "60.00"), _payment(41, "ACC-005", 1, "40.00"),  # 100 = the limit,
+                _payment(42, "ACC-005", 2, "0.01")]                                       # not over it
+    cents = [_payment(50, "ACC-006", 0, "0.10"), _payment(51, "ACC-006", 1, "0.20"),     # 0.10 + 0.20 is 0.30
+             _payment(52, "ACC-006", 2, "0.01")]                                          # in Decimal, not in float
     mixed = sorted([*burst, *spread], key=lambda e: e.occurred_at)
     return [
         ([opened, deposit, *burst], banking.money("200.00"), timedelta(minutes=10)),
@@ -82,6 +89,9 @@ def _velocity_cases() -> list[tuple[list[banking.Event], Decimal, timedelta]]:
         ([opened, deposit, *mixed], banking.money("250.00"), timedelta(minutes=45)),
         (twice, banking.money("500.00"), timedelta(minutes=10)),
         ([opened, deposit], banking.money("10.00"), timedelta(minutes=10)),
+        (edge, banking.money("100.00"), timedelta(minutes=10)),
+        (at_limit, banking.money("100.00"), timedelta(minutes=10)),
+        (cents, banking.money("0.30"), timedelta(minutes=10)),
     ]
 
 
@@ -89,16 +99,28 @@ def check_velocity_alerts(answer: Callable[[list[banking.Event], Decimal, timede
     """Check alerts(events, limit, window) -> ids of the payments that push a window's spend over the limit."""
     for events, limit, window in _velocity_cases():
         ok, actual = attempt(answer, list(events), limit, window,
-                             hint="per account, keep the withdrawals of the last `window`; alert when this one "
-                                  "lifts their total from <= limit to > limit")
+                             hint="per account, keep the withdrawals with occurred_at > this one's - window; "
+                                  "alert when this one lifts their Decimal total from <= limit to > limit")
         if not ok:
             return Verdict(False)
         expected = _velocity_alerts(events, limit, window)
         if not isinstance(actual, list) or actual != expected:
-            return failed(f"velocity_alerts(..., limit={limit}, window={window}) on {len(events)} events is wrong",
-                          expected, actual)
+            return failed(f"velocity_alerts(..., limit={limit}, window={window}) on {len(events)} events is wrong"
+                          f"{_velocity_boundary(events)}", expected, actual)
     return passed("one alert when an account's spend inside the window crosses the limit, and another only "
                   "after it has dropped back under it: a rule that looks at amounts, not just counts.")
+
+
+def _velocity_boundary(events: Sequence[banking.Event]) -> str:
+    """A pointer to the boundary a case tests, for the feedback line."""
+    accounts = {event.account_id for event in events}
+    if "ACC-004" in accounts:
+        return " (a payment exactly `window` earlier is outside the window: occurred_at > this one's - window)"
+    if "ACC-005" in accounts:
+        return " (a total exactly equal to the limit is not over it: alert on <= limit before, > limit after)"
+    if "ACC-006" in accounts:
+        return " (add the amounts as Decimal: in float, 0.10 + 0.20 is more than 0.30)"
+    return ""
 
 
 # --- 10: the read-model invariant -----------------------------------------------------------------
