@@ -1,15 +1,16 @@
-"""Notebook 06's broker exercise: the judges reject committed offsets past unhandled records, and the live
-checker passes a commit-after-handling loop and fails loops that commit early, never or not at all."""
+"""Notebook 06's broker exercises: the judges reject committed offsets past unhandled records and badly parked
+messages; on the live broker the checkers pass the right loop and dead-letter step and fail the wrong ones."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+from types import SimpleNamespace
 
 import pytest
 from verdicts import assert_verdicts
 
-from helpers import kafka_io
+from helpers import banking, kafka_io
 from helpers.exercises import kafka_bank as checks
 
 END = {0: 12, 1: 8}
@@ -116,3 +117,84 @@ def test_early_commit_feedback_names_the_lost_record(capsys, names) -> None:
     assert not checks.check_commit_after_handling(commits_before_handling, topic, group)
     out = capsys.readouterr().out
     assert "was never handled" in out and "Commit after handling, not before" in out, out
+
+
+# --- the dead-letter step ---
+
+def park_or_apply(record, producer, dead_letter_topic: str):
+    try:
+        return banking.from_json(record.value)
+    except banking.MalformedEvent as error:
+        producer.send(dead_letter_topic, key=record.key, value=record.value, headers=[
+            ("reason", str(error).encode()), ("origin", f"{record.topic}/{record.partition}/{record.offset}".encode())])
+        return None
+
+
+def raises_on_poison(record, producer, dead_letter_topic: str):
+    return banking.from_json(record.value)
+
+
+def parks_without_headers(record, producer, dead_letter_topic: str):
+    try:
+        return banking.from_json(record.value)
+    except banking.MalformedEvent:
+        producer.send(dead_letter_topic, key=record.key, value=record.value)
+        return None
+
+
+def parks_everything(record, producer, dead_letter_topic: str):
+    producer.send(dead_letter_topic, key=record.key, value=record.value, headers=[
+        ("reason", b"suspicious"), ("origin", f"{record.topic}/{record.partition}/{record.offset}".encode())])
+    return None
+
+
+def drops_the_poison(record, producer, dead_letter_topic: str):
+    try:
+        return banking.from_json(record.value)
+    except banking.MalformedEvent:
+        return None  # skipped, and nobody will ever know
+
+
+def wrong_origin(record, producer, dead_letter_topic: str):
+    try:
+        return banking.from_json(record.value)
+    except banking.MalformedEvent as error:
+        producer.send(dead_letter_topic, key=record.key, value=record.value, headers=[
+            ("reason", str(error).encode()), ("origin", f"{record.topic}/{record.offset}".encode())])
+        return None
+
+
+def fake_record(offset: int, key: bytes, value: bytes) -> SimpleNamespace:
+    return SimpleNamespace(topic="in", partition=0, offset=offset, key=key, value=value)
+
+
+def test_dead_letter_judge_without_a_broker() -> None:
+    records = [fake_record(i, key, value) for i, (key, value) in enumerate(checks.dead_letter_input())]
+    results = [None if r.value in checks.MALFORMED else banking.from_json(r.value) for r in records]
+    parked = [checks.Parked(r.key, r.value, {"reason": "bad", "origin": f"in/0/{r.offset}"})
+              for r in records if r.value in checks.MALFORMED]
+    assert checks.judge_dead_letters(records, results, parked) is None
+    assert "holds 2 records, expected 3" in checks.judge_dead_letters(records, results, parked[:2])
+    blank = [checks.Parked(p.key, p.value, {"reason": " ", "origin": p.headers["origin"]}) for p in parked]
+    assert "header 'reason'" in checks.judge_dead_letters(records, results, blank)
+    off_by_one = [checks.Parked(p.key, p.value, {"reason": "bad", "origin": "in/0/2"}) for p in parked]
+    assert "header 'origin' = 'in/0/1'" in checks.judge_dead_letters(records, results, off_by_one)
+    rekeyed = [checks.Parked(b"ACC-999", p.value, p.headers) for p in parked]
+    assert "keep its key and value" in checks.judge_dead_letters(records, results, rekeyed)
+    assert "should return None" in checks.judge_dead_letters(records, [r or "parked" for r in results], parked)
+    assert "parsed event" in checks.judge_dead_letters(records, [None] * len(records), parked)
+
+
+@pytest.mark.live
+def test_dead_letter_step_on_the_broker(capsys, names) -> None:
+    topic, _ = names
+    dead_letters = f"{topic}-dead-letters"
+    try:
+        assert_verdicts(capsys, lambda answer: checks.check_dead_letter_step(answer, topic, dead_letters),
+                        park_or_apply, raises_on_poison, parks_without_headers, parks_everything, drops_the_poison,
+                        wrong_origin)
+    finally:
+        kafka_io.delete_topics([dead_letters])
+    checks.check_dead_letter_step(raises_on_poison, topic, dead_letters)
+    assert "must be parked, not raised" in capsys.readouterr().out
+    kafka_io.delete_topics([dead_letters])

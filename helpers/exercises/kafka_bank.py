@@ -126,3 +126,100 @@ def check_commit_after_handling(answer: Callable[[KafkaConsumer, Callable[[Any],
     return passed(f"after a clean run the group stands at the topic's end ({sum(end.values())} records); after "
                   "the crash every committed offset is covered by handled records, so a restart repeats work "
                   "but loses none: at-least-once.")
+
+
+# --- 06.4: a dead-letter step -------------------------------------------------------------------
+
+#: Three messages no consumer can parse, as section 5's buggy client sent them.
+MALFORMED = (b"{not json", b'{"type": "MoneyPrinted", "event_id": "x", "account_id": "ACC-003"}',
+             b'{"type": "MoneyDeposited", "event_id": "y", "account_id": "ACC-004"}')
+DEAD_LETTER_HINT = ("try banking.from_json(record.value) and return the event; on MalformedEvent, producer.send() "
+                    "the record's key and value to dead_letter_topic with headers reason and origin, and return None")
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A record as the checker read it back from the dead-letter topic."""
+
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+
+
+def dead_letter_input() -> list[tuple[bytes, bytes]]:
+    """(key, value) of the exercise's seven messages: four of the bank's events with the malformed ones between."""
+    good = [(e.account_id.encode(), banking.to_json(e).encode()) for e in workload.the_bank().events[20:24]]
+    bad = [(b"ACC-001", value) for value in MALFORMED]
+    return [good[0], bad[0], good[1], bad[1], good[2], bad[2], good[3]]
+
+
+def fill_dead_letter_topics(topic: str, dead_letters: str) -> None:
+    """The input topic with the seven messages (reused when it holds them), and an empty dead-letter topic."""
+    with kafka_io.admin() as admin:
+        exists = topic in admin.list_topics()
+    messages = dead_letter_input()
+    if not exists or kafka_io.end_offsets(topic) != {0: len(messages)}:
+        kafka_io.reset_topics({topic: 1})
+        with kafka_io.producer() as producer:
+            for key, value in messages:
+                producer.send(topic, key=key, value=value)
+            producer.flush(timeout=10)
+    kafka_io.reset_topics({dead_letters: 1})
+
+
+def _read_all(topic: str) -> list[Any]:
+    """Every record of a one-partition topic, from its start."""
+    end = kafka_io.end_offsets(topic)[0]
+    with kafka_io.consumer() as reader:
+        reader.assign([TopicPartition(topic, 0)])
+        reader.seek_to_beginning()
+        return kafka_io.consume(reader, max_records=end, timeout_s=10) if end else []
+
+
+def judge_dead_letters(records: list[Any], results: list[Any], parked: list[Parked]) -> str | None:
+    """What is wrong with the answer's return values and the dead-letter topic's records, or None."""
+    bad = [r for r in records if r.value in MALFORMED]
+    for record, result in zip(records, results, strict=True):
+        where = f"{record.topic}/{record.partition}/{record.offset}"
+        if record.value in MALFORMED and result is not None:
+            return f"the malformed record at {where} should return None once it is parked, not {result!r}"
+        if record.value not in MALFORMED and getattr(result, "event_id", None) != banking.from_json(record.value).event_id:
+            return f"the good record at {where} should come back as its parsed event, not {result!r}"
+    if len(parked) != len(bad):
+        return (f"the dead-letter topic holds {len(parked)} records, expected {len(bad)}: one copy of each malformed "
+                "message, and no good event")
+    for record, copy in zip(bad, parked, strict=True):
+        where = f"{record.topic}/{record.partition}/{record.offset}"
+        if (copy.key, copy.value) != (record.key, record.value):
+            return f"the parked copy of {where} should keep its key and value unchanged, found {(copy.key, copy.value)!r}"
+        if not copy.headers.get("reason", "").strip():
+            return f"the parked copy of {where} needs a header 'reason' that says what was wrong"
+        if copy.headers.get("origin") != where:
+            return f"the parked copy of {where} needs a header 'origin' = {where!r}, found {copy.headers.get('origin')!r}"
+    return None
+
+
+def check_dead_letter_step(answer: Callable[[Any, Any, str], Any], topic: str, dead_letters: str) -> Verdict:
+    """Feed park_or_apply(record, producer, dead_letter_topic) the seven messages; judge the dead-letter topic."""
+    fill_dead_letter_topics(topic, dead_letters)
+    records, results = _read_all(topic), []
+    try:
+        with kafka_io.producer() as producer:
+            with time_limit():
+                for record in records:
+                    results.append(answer(record, producer, dead_letters))
+            producer.flush(timeout=10)
+    except NotImplementedError:
+        return not_attempted(DEAD_LETTER_HINT)
+    except TookTooLong as error:
+        return failed(str(error))
+    except Exception as error:  # the learner's bug, shown kindly rather than as a traceback
+        return failed(f"your function raised {type(error).__name__} on record {len(results)}: {error} "
+                      "(a malformed message must be parked, not raised)")
+    parked = [Parked(r.key, r.value, {name: value.decode() for name, value in r.headers or []})
+              for r in _read_all(dead_letters)]
+    problem = judge_dead_letters(records, results, parked)
+    if problem:
+        return failed(problem)
+    return passed(f"{len(records) - len(parked)} events applied, {len(parked)} malformed messages parked on the "
+                  "dead-letter topic with their key, value, reason and origin: nothing stuck, nothing lost.")
