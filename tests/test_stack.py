@@ -244,3 +244,25 @@ def test_a_taken_dist_port_fails_with_the_reason_from_the_log_that_has_it(tmp_pa
     message = str(caught.value)
     assert "dist_port_already_used" in message and "stdout.log" in message, message
     assert not (config.PROJECT_ROOT / "erl_crash.dump").exists(), "the crash dump belongs under the state folder"
+
+
+def test_up_waits_for_a_service_an_earlier_up_left_starting_instead_of_starting_a_second_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    answers = iter([False])  # not answering when `up` looks, answering once it waits
+    starts: list[str] = []
+    fake_native = type("FakeNative", (), {
+        "running": staticmethod(lambda settings: True),  # its process from the earlier `up` is alive
+        "start": staticmethod(lambda settings: starts.append("start")),
+        "startup_logs": staticmethod(lambda settings: []),
+    })
+    service = stack_main.Service("fake", lambda s: ("127.0.0.1", port), fake_native,
+                                 lambda s: probe.RoundTrip(next(answers, True), ""), 10.0)
+    monkeypatch.setattr(stack_main, "SERVICES", (service,))
+    settings = replace(config.load(), state_dir=tmp_path, stack_mode="native")
+    try:
+        assert stack_main.up(settings) == 0
+    finally:
+        listener.close()
+    assert starts == [], "a second copy was started while the first was still starting"

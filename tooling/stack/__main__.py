@@ -121,7 +121,10 @@ def up(settings: config.Settings) -> int:
             compose.up([service.name for service in missing])
         else:
             for service in missing:
-                service.native.start(settings)
+                if service.native.running(settings):  # an earlier `up` started it and gave up waiting: no second copy
+                    print(f"{service.name:<9} still starting from an earlier `make up`: waiting for it")
+                else:
+                    service.native.start(settings)
         state.update(dict.fromkeys((service.name for service in missing), mode))
         write_state(settings, state)
         wait_ready(missing, settings, mode, started)
