@@ -5,7 +5,10 @@ clear line: a tick, a "not attempted yet" hint for the stub, or what was expecte
 back. It returns a Verdict that is truthy only for a correct answer, so unit tests can feed it wrong
 answers, and that displays nothing in a notebook (the printed line already said it all).
 Checkers live in one module per part of the course: `start`, `event_sourcing`, `streams`, `kafka`,
-`rabbitmq`, `comparison`, `capstone`, `cluster`, `exactly_once`, `saga` and `evolution`.
+`rabbitmq`, `comparison`, `capstone`, `cluster`, `exactly_once`, `saga` and `evolution`. Checkers that
+inspect a live broker (records, committed offsets, queues, bindings, dead letters) sit beside them:
+`kafka_live` (05), `kafka_bank` (06), `rabbitmq_live` (07), `rabbitmq_bank` (08), `comparison_live` (09)
+and `capstone_live` (10).
 """
 
 from __future__ import annotations
