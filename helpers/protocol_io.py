@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 import stomp
 from pika.adapters.blocking_connection import BlockingChannel
 
-from helpers import clients, config
+from helpers import clients, config, rabbit_io
 
 PLUGIN_FIX = "make down && make up (the course's stack enables the rabbitmq_mqtt and rabbitmq_stomp plugins)"
 
@@ -116,8 +116,8 @@ def take_valid(channel: BlockingChannel, queue: str, parse: Callable[[bytes], An
     what it raises on; return (parsed values, refused messages with their reasons)."""
     accepted: list[Any] = []
     refused: list[Refused] = []
-    try:
-        for method, _properties, body in channel.consume(queue, inactivity_timeout=inactivity_timeout_s):
+    with rabbit_io.consuming(channel, queue, inactivity_timeout=inactivity_timeout_s) as deliveries:
+        for method, _properties, body in deliveries:
             if method is None:
                 break
             try:
@@ -129,6 +129,4 @@ def take_valid(channel: BlockingChannel, queue: str, parse: Callable[[bytes], An
                 channel.basic_ack(method.delivery_tag)
             if len(accepted) + len(refused) >= max_messages:
                 break
-    finally:
-        channel.cancel()
     return accepted, refused

@@ -36,5 +36,13 @@ def test_deny_switch_denies_every_deprecated_feature(tmp_path: Path, monkeypatch
     lines = written_config(tmp_path, monkeypatch).splitlines()
     denied = sorted(line.split(".")[2].split(" ")[0] for line in lines if line.startswith("deprecated_features."))
     assert denied == sorted(["transient_nonexcl_queues", "global_qos", "classic_queue_mirroring",
-                             "ram_node_type", "queue_master_locator"])
+                             "ram_node_type", "queue_master_locator", "management_metrics_collection"])
     assert all(line.endswith(" = false") for line in lines if line.startswith("deprecated_features."))
+
+
+def test_the_management_metrics_collector_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # RabbitMQ 4.0 deprecates it (management_metrics_collection); the course reads only queues and bindings.
+    monkeypatch.delenv("RABBITMQ_DENY_DEPRECATED", raising=False)
+    assert "management_agent.disable_metrics_collector = true" in written_config(tmp_path, monkeypatch)
+    compose = (config.PROJECT_ROOT / "docker-compose.yml").read_text()
+    assert "./tooling/stack/rabbitmq/course.conf:/etc/rabbitmq/conf.d/20-course.conf:ro" in compose

@@ -14,10 +14,12 @@ SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbi
 EPMD_PORT = 4369
 #: The plugins every course node runs (docker-compose.yml mounts the same file into the container).
 ENABLED_PLUGINS = Path(__file__).with_name("rabbitmq") / "enabled_plugins"
+#: Settings the native node and the compose image share (docker-compose.yml mounts the same file).
+COURSE_CONF = Path(__file__).with_name("rabbitmq") / "course.conf"
 # RabbitMQ 4.x's deprecated features; 4.3+ deny them by default. RABBITMQ_DENY_DEPRECATED=1 denies them on
 # 4.0+ (the Debian 13 CI leg); off by default because 3.10 refuses these unknown configuration keys.
 DEPRECATED_FEATURES = ("transient_nonexcl_queues", "global_qos", "classic_queue_mirroring", "ram_node_type",
-                       "queue_master_locator")
+                       "queue_master_locator", "management_metrics_collection")
 INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
                 "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
 
@@ -61,7 +63,8 @@ def environment(settings: config.Settings) -> dict[str, str]:
 
 
 def conf(settings: config.Settings) -> str:
-    """rabbitmq.conf: guest from loopback only; the management, MQTT and STOMP listeners on 127.0.0.1 too."""
+    """rabbitmq.conf: guest from loopback only; the management, MQTT and STOMP listeners on 127.0.0.1 too;
+    then the settings every course node shares (COURSE_CONF)."""
     host = settings.rabbitmq_host
     return ("loopback_users.guest = true\n"
             "log.file.level = info\n"
@@ -71,7 +74,7 @@ def conf(settings: config.Settings) -> str:
             f"mqtt.listeners.tcp.1 = {host}:{settings.rabbitmq_mqtt_port}\n"
             "mqtt.exchange = amq.topic\n"
             f"stomp.listeners.tcp.1 = {host}:{settings.rabbitmq_stomp_port}\n"
-            + deprecated_features_denied())
+            + COURSE_CONF.read_text() + deprecated_features_denied())
 
 
 def deprecated_features_denied() -> str:
