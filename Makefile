@@ -68,10 +68,13 @@ test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack 
 test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
 	$(PY) tests/rerun.py $(RERUN_ARGS)
 
-execute: up up-cluster  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
+# Notebooks 11-12 need the three-node cluster; `make execute NB=...` of any other notebook does not start it.
+NEEDS_CLUSTER = $(if $(NB),$(filter notebooks/11_% notebooks/12_%,$(NB)),all)
+
+execute: up $(if $(NEEDS_CLUSTER),up-cluster)  ## regenerate every notebook's stored outputs, top to bottom, fresh kernels
 	$(PY) -m tooling.notebooks execute $(or $(NB),$(NOTEBOOKS))
 
-profile: up up-cluster  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
+profile: up $(if $(NEEDS_CLUSTER),up-cluster)  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
 	$(PY) -m tooling.profile $(NB)
 
 BENCH_STAMP := $(VENV)/.bench-installed

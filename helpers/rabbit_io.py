@@ -66,8 +66,9 @@ def consuming(channel: BlockingChannel, queue: str, *, inactivity_timeout: float
     """`channel.consume(queue, ...)` that is cancelled on any exit: a break, an error or an interrupt.
 
     It first cancels a consume an earlier, interrupted loop left behind on this channel (pika keeps
-    one consume generator per channel and refuses a second with other parameters). Unacknowledged
-    messages go back to the queue when the consume is cancelled.
+    one consume generator per channel and refuses a second with other parameters). Cancelling hands
+    back the deliveries pika had buffered but not yet yielded; a message the loop already received
+    stays unacknowledged on the channel until it is acked, nacked or the channel closes.
     """
     channel.cancel()  # a no-op unless an interrupted loop left its generator behind
     try:
