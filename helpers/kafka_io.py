@@ -7,6 +7,7 @@ consumption, offsets and lag as tables.
     producer = kafka_io.producer()                          # KafkaProducer, fails fast without Kafka
     consumer = kafka_io.consumer("nb05-transactions", group_id="nb05-fraud")
     records = kafka_io.consume(consumer, max_records=100, timeout_s=5)
+    kafka_io.read_to_end("nb05-transactions", "read_committed")  # from the start to the end offsets, by position
     kafka_io.lag_table("nb05-fraud", "nb05-transactions")   # partition, committed, end_offset, lag
 
 Helpers remove boilerplate only: the calls a lesson teaches (`send`, `poll`, `commit`, `seek`,
@@ -151,6 +152,35 @@ def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list
         for partition in sorted(batch, key=lambda tp: (tp.topic, tp.partition)):
             records.extend(batch[partition])
     return records
+
+
+def read_to_end(topic: str, isolation_level: str = "read_uncommitted", timeout_s: float = 10.0) -> list[ConsumerRecord]:
+    """Every record a reader with this isolation level gets from a topic, up to its end offsets now, by partition.
+
+    It stops when the consumer's position reaches each partition's end offset, not after counting records: a
+    transaction's commit or abort marker takes an offset that no consumer ever receives (and read_committed skips
+    aborted records), so a reader waiting for as many records as the end offset says waits for records that never
+    come. TimeoutError after `timeout_s`.
+    """
+    end = end_offsets(topic)
+    partitions = [TopicPartition(topic, p) for p in end]
+    records: list[ConsumerRecord] = []
+    with consumer(isolation_level=isolation_level) as reader:
+        reader.assign(partitions)
+        reader.seek_to_beginning()
+
+        def behind() -> dict[int, int]:
+            return {tp.partition: reader.position(tp) for tp in partitions if reader.position(tp) < end[tp.partition]}
+
+        deadline = waiting.Deadline(timeout_s)
+        while behind():
+            if deadline.passed():
+                raise TimeoutError(f"Kafka: reading {topic} ({isolation_level}) stopped at positions {behind()} before "
+                                   f"the end offsets {end} after {timeout_s:g} s (a transaction left open holds "
+                                   "read_committed readers back until it ends): re-run the cell that writes it")
+            for batch in reader.poll(timeout_ms=200).values():
+                records.extend(batch)
+    return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
 def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float = 30.0) -> dict[str, list[int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -9,6 +10,7 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 from verdicts import assert_verdicts
 
+from helpers import kafka_io
 from helpers.exercises import exactly_once as checks
 
 # --- dual-write damage ---
@@ -148,3 +150,13 @@ def step_never_commits(producer, consumer, records, out_topic: str) -> None:
 def test_transactional_step_on_the_broker(capsys) -> None:
     assert_verdicts(capsys, checks.check_transactional_step, step_reference, step_without_offsets, step_aborts,
                     step_never_commits)
+
+
+@pytest.mark.live
+def test_transactional_step_uses_this_process_names_and_leaves_nothing_behind(capsys) -> None:
+    assert all(str(os.getpid()) in name for name in (checks.EX_IN, checks.EX_OUT, checks.EX_GROUP))
+    assert checks.check_transactional_step(step_reference)
+    with kafka_io.admin() as admin:
+        left = set(admin.list_topics()) & {checks.EX_IN, checks.EX_OUT}
+        groups = {g["group_id"] for g in admin.list_groups()} & {checks.EX_GROUP}
+    assert not left and not groups, f"the check left {sorted(left | groups)} behind"

@@ -4,11 +4,11 @@ consume-transform-produce step on the live broker, and what Kafka transactions c
 from __future__ import annotations
 
 import contextlib
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from helpers import banking, kafka_io, workload
@@ -50,7 +50,8 @@ def check_dual_write_damage(answer: Callable[[list[str], list[str]], dict[str, l
 
 # --- 13.2: one transactional step against the live broker ------------------------------------
 
-EX_IN, EX_OUT, EX_GROUP, EX_TRANSACTIONAL_ID = "nb13-ex-in", "nb13-ex-out", "nb13-ex", "nb13-ex-step"
+EX_PREFIX = f"nb13-{os.getpid()}-ex"  # this process's own names: another kernel, or the live test, has its own
+EX_IN, EX_OUT, EX_GROUP, EX_TRANSACTIONAL_ID = (f"{EX_PREFIX}-{name}" for name in ("in", "out", "group", "step"))
 EX_RECORDS = 10
 
 
@@ -79,10 +80,10 @@ def judge_step(expected: Sequence[bytes], output: Sequence[bytes], committed: Ma
 
 
 def _prepare() -> tuple[list[bytes], dict[int, int]]:
-    """Fresh input and output topics and group; ten of the bank's money movements in the input."""
+    """Fresh input and output topics and group; the bank's first ten money movements in the input."""
     kafka_io.reset_topics({EX_IN: 2, EX_OUT: 1})
     kafka_io.reset_group(EX_GROUP)
-    events = [e for e in workload.generate(accounts=20, days=10, seed=42)
+    events = [e for e in workload.the_bank().events
               if isinstance(e, (banking.MoneyDeposited, banking.MoneyWithdrawn))][:EX_RECORDS]
     values = [banking.to_json(e).encode() for e in events]
     with kafka_io.producer() as producer:
@@ -91,32 +92,33 @@ def _prepare() -> tuple[list[bytes], dict[int, int]]:
     return values, kafka_io.end_offsets(EX_IN)
 
 
-def _read_committed(topic: str) -> list[bytes]:
-    """Every value a read_committed reader sees in the topic."""
-    end = kafka_io.end_offsets(topic)
-    with kafka_io.consumer(isolation_level="read_committed") as reader:
-        reader.assign([TopicPartition(topic, p) for p in end])
-        reader.seek_to_beginning()
-        return [r.value for r in kafka_io.consume(reader, max_records=sum(end.values()), timeout_s=3)]
+def _clean_up() -> None:
+    """Delete this process's exercise topics and group: nothing of a check outlives it."""
+    kafka_io.delete_topics([EX_IN, EX_OUT])
+    kafka_io.reset_group(EX_GROUP)
 
 
 def check_transactional_step(answer: Callable[[Any, Any, list, str], None]) -> Verdict:
     """Run step(producer, consumer, records, out_topic) on the live broker, then judge what it committed."""
     values, end = _prepare()
-    with (kafka_io.consumer(EX_IN, group_id=EX_GROUP, enable_auto_commit=False,
-                            isolation_level="read_committed") as consumer,
-          kafka_io.producer(transactional_id=EX_TRANSACTIONAL_ID) as producer):
-        producer.init_transactions()
-        records = kafka_io.consume(consumer, max_records=EX_RECORDS, timeout_s=20)
-        if len(records) != EX_RECORDS:
-            raise RuntimeError(f"Kafka: the checker read {len(records)} of {EX_RECORDS} input records; re-run the cell")
-        ok, _ = attempt(answer, producer, consumer, records, EX_OUT,
-                        hint="begin_transaction(), send each value, send_offsets_to_transaction(), commit_transaction()")
-        with contextlib.suppress(KafkaError):  # KafkaError: nothing open, the answer committed or aborted
-            producer.abort_transaction()  # whatever the answer left open is never committed by the checker
-    if not ok:
-        return Verdict(False)
-    return judge_step(values, _read_committed(EX_OUT), kafka_io.committed_offsets(EX_GROUP, EX_IN), end)
+    try:
+        with (kafka_io.consumer(EX_IN, group_id=EX_GROUP, enable_auto_commit=False,
+                                isolation_level="read_committed") as consumer,
+              kafka_io.producer(transactional_id=EX_TRANSACTIONAL_ID) as producer):
+            producer.init_transactions()
+            records = kafka_io.consume(consumer, max_records=EX_RECORDS, timeout_s=20)
+            if len(records) != EX_RECORDS:
+                raise RuntimeError(f"Kafka: the checker read {len(records)} of {EX_RECORDS} input records; re-run the cell")
+            ok, _ = attempt(answer, producer, consumer, records, EX_OUT,
+                            hint="begin_transaction(), send each value, send_offsets_to_transaction(), commit_transaction()")
+            with contextlib.suppress(KafkaError):  # KafkaError: nothing open, the answer committed or aborted
+                producer.abort_transaction()  # whatever the answer left open is never committed by the checker
+        if not ok:
+            return Verdict(False)
+        output = [r.value for r in kafka_io.read_to_end(EX_OUT, "read_committed")]
+        return judge_step(values, output, kafka_io.committed_offsets(EX_GROUP, EX_IN), end)
+    finally:
+        _clean_up()
 
 
 # --- 13.4: covered or not ---------------------------------------------------------------------
