@@ -160,11 +160,16 @@ def pinned_versions() -> dict[str, str]:
     return pins
 
 
-def data_path(name: str) -> Path:
-    """A file under the course's data folder (created if needed), e.g. a notebook's SQLite file."""
+def data_folder() -> Path:
+    """The course's data folder (COURSE_DATA_DIR, default .data/), created if needed."""
     folder = load().data_dir
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    return folder
+
+
+def data_path(name: str) -> Path:
+    """A file under the course's data folder (created if needed), e.g. a notebook's SQLite file."""
+    return data_folder() / name
 
 
 def management_url(settings: Settings | None = None) -> str:
