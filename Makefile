@@ -66,7 +66,7 @@ test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack 
 	$(PY) -m pytest tests/faults
 
 test-learner: $(STAMP)  ## play the learner on notebooks 00-10: re-run, interrupt, restart a broker, two kernels (own stack)
-	$(PY) -m pytest tests/learner
+	$(PY) -m pytest tests/learner $(LEARNER_ARGS)
 
 test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
 	$(PY) tests/rerun.py $(RERUN_ARGS)

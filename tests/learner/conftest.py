@@ -20,6 +20,7 @@ from tooling.stack.spare import SpareStack, busy_ports, environment
 
 SCENARIOS = ("top to bottom", "re-run each broker cell", "Run All again", "interrupt consuming cells",
              "broker restart", "two kernels")
+MORE_CELLS = 8  # bad cells listed under each scenario that is not ok
 REPORT = PROJECT_ROOT / ".stack" / "learner-report.md"
 
 
@@ -29,16 +30,31 @@ class Report:
 
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict, repr=False)
     reruns: list[Execution] = field(default_factory=list, repr=False)
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def add(self, notebook: str, scenario: str, result: Verdict, seconds: float) -> None:
+        """Record a scenario's verdict and time, and rewrite the report file (a long run shows its progress)."""
+        self.verdicts[(notebook, scenario)] = result
+        self.seconds[notebook] = self.seconds.get(notebook, 0.0) + seconds
+        self.write()
+
+    def write(self) -> None:
+        """Write the table to .stack/learner-report.md."""
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text("# The learner plays notebooks 00-10\n\n" + self.table())
 
     def table(self) -> str:
         """The scenario table (markdown), each FAILED or clear error explained below it, then the longest wait."""
         notebooks = sorted({notebook for notebook, _ in self.verdicts})
-        lines = ["| notebook | " + " | ".join(SCENARIOS) + " |", "|---" * (len(SCENARIOS) + 1) + "|"]
+        lines = ["| notebook | " + " | ".join(SCENARIOS) + " | seconds |", "|---" * (len(SCENARIOS) + 2) + "|"]
         for notebook in notebooks:
             marks = [self.verdicts[(notebook, s)].outcome if (notebook, s) in self.verdicts else "-" for s in SCENARIOS]
-            lines.append(f"| {notebook} | " + " | ".join(marks) + " |")
-        notes = [f"- {notebook} / {scenario}: {verdict}" for (notebook, scenario), verdict in sorted(self.verdicts.items())
-                 if verdict.outcome != "ok"]
+            lines.append(f"| {notebook} | " + " | ".join(marks) + f" | {self.seconds.get(notebook, 0):.0f} |")
+        notes = []
+        for (notebook, scenario), verdict in sorted(self.verdicts.items()):
+            if verdict.outcome != "ok":
+                notes.append(f"- {notebook} / {scenario}: {verdict}")
+                notes.extend(f"  - {cell}" for cell in verdict.cells[1:MORE_CELLS])
         if self.reruns:
             longest = max(self.reruns, key=lambda run: run.seconds)
             notes.append(f"- longest wait of a re-run cell: {longest.seconds:.1f} s, {longest.label} "
@@ -74,8 +90,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if report is None or not report.verdicts:
         return
     text = report.table()
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("# The learner plays notebooks 00-10\n\n" + text)
+    report.write()
     terminalreporter.section("learner report")
     for line in text.splitlines():
         terminalreporter.write_line(line)

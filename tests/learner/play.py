@@ -37,6 +37,7 @@ BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|pika|kaf
                          r"|Kafka(?:Consumer|Producer|AdminClient)\(")
 #: A cell that waits for messages: a poll, a consume loop, a basic_get or a drain.
 CONSUMING_CALL = re.compile(r"\.(?:poll|consume|basic_consume|basic_get)\(|\b(?:drain|consuming)\(")
+DEFINITION = re.compile(r"^def (\w+)\(", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -83,6 +84,7 @@ class Verdict:
 
     outcome: str
     detail: str = ""
+    cells: list[str] = field(default_factory=list)  # every bad cell, for the report (detail names the first)
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.detail}" if self.detail else self.outcome
@@ -94,11 +96,11 @@ def verdict(executions: list[Execution], problems: list[str] | None = None) -> V
     if problems or raw:
         details = list(problems or []) + [run.describe() for run in raw]
         more = f" (+{len(details) - 1} more)" if len(details) > 1 else ""
-        return Verdict("FAILED", details[0] + more)
+        return Verdict("FAILED", details[0] + more, details)
     clear = [run for run in executions if run.errors and not run.expected]
     if clear:
         more = f" (+{len(clear) - 1} more)" if len(clear) > 1 else ""
-        return Verdict("clear error", clear[0].describe() + more)
+        return Verdict("clear error", clear[0].describe() + more, [run.describe() for run in clear])
     return Verdict("ok")
 
 
@@ -145,6 +147,17 @@ class Learner:
     def matching(self, pattern: re.Pattern[str]) -> list[int]:
         """Indexes of the code cells whose source matches `pattern`."""
         return [index for index in self.code_cells if pattern.search(self.notebook.cells[index].source)]
+
+    @property
+    def consuming_cells(self) -> list[int]:
+        """Code cells that wait for messages: they consume, or call a function an earlier consuming cell defined."""
+        found, names = [], []
+        for index in self.code_cells:
+            source = self.notebook.cells[index].source
+            if CONSUMING_CALL.search(source) or any(re.search(rf"\b{name}\(", source) for name in names):
+                found.append(index)
+                names += DEFINITION.findall(source)
+        return found
 
     @property
     def setup_cell(self) -> int:

@@ -12,10 +12,13 @@ after it* would be quadratic, and Run All again covers "the cells after it" once
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
-from play import BROKER_CALL, CONSUMING_CALL, INTERRUPT_AFTER_S, Execution, Learner, Verdict, verdict
+from play import BROKER_CALL, INTERRUPT_AFTER_S, Execution, Learner, Verdict, verdict
 
 from helpers.config import PROJECT_ROOT
 from tooling.stack.spare import SpareStack
@@ -33,9 +36,11 @@ def by_number(numbers: list[str]) -> list[Path]:
     return [path for path in NOTEBOOKS if path.name[:2] in numbers]
 
 
-def record(report, path: Path, scenario: str, result: Verdict) -> None:
-    """Put a verdict in the report and fail the test when it is FAILED."""
-    report.verdicts[(path.stem, scenario)] = result
+def played(report, path: Path, scenario: str, game: Coroutine[Any, Any, Verdict]) -> None:
+    """Play one scenario, put its verdict in the report, and fail the test when it is FAILED."""
+    started = time.monotonic()
+    result = asyncio.run(game)
+    report.add(path.stem, scenario, result, time.monotonic() - started)
     assert result.outcome != "FAILED", f"{path.name} / {scenario}: {result.detail}"
 
 
@@ -51,10 +56,13 @@ async def rerun(path: Path) -> tuple[Verdict, Verdict, Verdict, list[Execution]]
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem[:2])
 def test_rerun(learner_stack: SpareStack, report, path: Path) -> None:
     """Every cell survives Run All, then its own re-run after the notebook finished, then Run All again."""
+    started = time.monotonic()
     first, again, twice, reruns = asyncio.run(rerun(path))
     report.reruns.extend(reruns)
     scenarios = {"top to bottom": first, "re-run each broker cell": again, "Run All again": twice}
-    report.verdicts.update({(path.stem, scenario): result for scenario, result in scenarios.items()})
+    elapsed = time.monotonic() - started
+    for scenario, result in scenarios.items():
+        report.add(path.stem, scenario, result, elapsed if scenario == "top to bottom" else 0.0)
     failed = [f"{scenario}: {result.detail}" for scenario, result in scenarios.items() if result.outcome == "FAILED"]
     assert not failed, f"{path.name}: " + " | ".join(failed)
 
@@ -62,7 +70,7 @@ def test_rerun(learner_stack: SpareStack, report, path: Path) -> None:
 async def interrupt(path: Path) -> Verdict:
     """Run All, pressing Interrupt ~1 s into every consuming cell still running; re-run it, then go on."""
     async with Learner(path) as learner:
-        consuming = set(learner.matching(CONSUMING_CALL))
+        consuming = set(learner.consuming_cells)
         interrupted = []
         for index in learner.code_cells:
             run = await learner.run(index, interrupt_after_s=INTERRUPT_AFTER_S if index in consuming else None)
@@ -72,13 +80,14 @@ async def interrupt(path: Path) -> Verdict:
     if not interrupted:
         return verdict(learner.history, [f"no consuming cell was still running {INTERRUPT_AFTER_S:.0f} s in"])
     result = verdict(learner.history)
-    return Verdict(result.outcome, "; ".join(filter(None, [result.detail, f"interrupted {', '.join(interrupted)}"])))
+    return Verdict(result.outcome, "; ".join(filter(None, [result.detail, f"interrupted {', '.join(interrupted)}"])),
+                   result.cells)
 
 
 @pytest.mark.parametrize("path", BROKER_NOTEBOOKS, ids=lambda path: path.stem[:2])
 def test_interrupt(learner_stack: SpareStack, report, path: Path) -> None:
     """An interrupted consuming cell leaves everything usable: re-running it and the rest of the notebook passes."""
-    record(report, path, "interrupt consuming cells", asyncio.run(interrupt(path)))
+    played(report, path, "interrupt consuming cells", interrupt(path))
 
 
 async def restart(path: Path, broker: str, stack: SpareStack) -> Verdict:
@@ -109,13 +118,13 @@ async def restart(path: Path, broker: str, stack: SpareStack) -> Verdict:
             await learner.run_cells([index for index in learner.code_cells if index >= failed.index])
     result = verdict(learner.history, problems)
     where = f"stopped {broker} before {path.name[:2]}[{middle}]" + (f", error at {failed.label}" if failed else "")
-    return Verdict(result.outcome, "; ".join(filter(None, [result.detail, where])))
+    return Verdict(result.outcome, "; ".join(filter(None, [result.detail, where])), result.cells)
 
 
 @pytest.mark.parametrize("path", by_number(list(RESTARTED)), ids=lambda path: path.stem[:2])
 def test_broker_restart(learner_stack: SpareStack, report, path: Path) -> None:
     """A broker stopped mid-notebook: the error says which and what to do, and doing it lets the notebook finish."""
-    record(report, path, "broker restart", asyncio.run(restart(path, RESTARTED[path.name[:2]], learner_stack)))
+    played(report, path, "broker restart", restart(path, RESTARTED[path.name[:2]], learner_stack))
 
 
 async def two_kernels(path: Path) -> Verdict:
@@ -128,4 +137,4 @@ async def two_kernels(path: Path) -> Verdict:
 @pytest.mark.parametrize("path", by_number(list(RESTARTED)), ids=lambda path: path.stem[:2])
 def test_two_kernels(learner_stack: SpareStack, report, path: Path) -> None:
     """Two tabs on one notebook: both finish, or one is refused clearly; neither breaks the other's state."""
-    record(report, path, "two kernels", asyncio.run(two_kernels(path)))
+    played(report, path, "two kernels", two_kernels(path))
