@@ -191,6 +191,12 @@ class Learner:
         self.history.append(execution)
         return execution
 
-    async def run_cells(self, indexes: list[int]) -> list[Execution]:
-        """Execute cells one after the other, as Run All (or Run All Below) does, but never stopping at an error."""
-        return [await self.run(index) for index in indexes]
+    async def run_cells(self, indexes: list[int], stop_at_error: bool = True) -> list[Execution]:
+        """Execute cells one after the other. As Jupyter's Run All (or Run All Below) does, stop at the first
+        cell that fails or hangs, unless stop_at_error is False (cells the learner runs one by one)."""
+        executions: list[Execution] = []
+        for index in indexes:
+            executions.append(await self.run(index))
+            if stop_at_error and (executions[-1].hung or (executions[-1].errors and not executions[-1].expected)):
+                break
+        return executions

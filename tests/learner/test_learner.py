@@ -3,7 +3,8 @@
 Each scenario drives real kernels against this suite's own stack (conftest.py) and asserts: no hang (every cell
 bounded by play.HANG_BOUND_S), no raw traceback (an error is allowed only when its text names the fix), and no
 corrupted state (the notebooks' own asserts run in their cells and would raise). Verdicts: ok, clear error (every
-error names a fix), FAILED. The re-run scenario re-runs every broker cell once, last first, right after Run All,
+error names a fix), FAILED. Run All (and Run All Below) stop at the first failing cell, as Jupyter's do, so one
+refusal or failure is not followed by a cascade of NameErrors. The re-run scenario re-runs every broker cell once, last first, right after Run All,
 so each one runs again with none of the cells above it re-run (as a learner who scrolls up and re-runs one cell),
 then runs the notebook again from the top in the same kernel (Run All twice); re-running each cell *and every cell
 after it* would be quadratic, and Run All again covers "the cells after it" once for all of them.
@@ -48,7 +49,7 @@ async def rerun(path: Path) -> tuple[Verdict, Verdict, Verdict, list[Execution]]
     """Run All; then each broker cell again, last first; then Run All again, all in one kernel."""
     async with Learner(path) as learner:
         first = await learner.run_cells(learner.code_cells)
-        again = await learner.run_cells(list(reversed(learner.matching(BROKER_CALL))))
+        again = await learner.run_cells(list(reversed(learner.matching(BROKER_CALL))), stop_at_error=False)
         twice = await learner.run_cells(learner.code_cells)
     return verdict(first), verdict(again), verdict(twice), again + twice
 
@@ -68,7 +69,8 @@ def test_rerun(learner_stack: SpareStack, report, path: Path) -> None:
 
 
 async def interrupt(path: Path) -> Verdict:
-    """Run All, pressing Interrupt ~1 s into every consuming cell still running; re-run it, then go on."""
+    """Run All, pressing Interrupt ~1 s into every consuming cell still running; re-run it, then go on (stopping
+    at the first cell that fails, as Run All does)."""
     async with Learner(path) as learner:
         consuming = set(learner.consuming_cells)
         interrupted = []
@@ -76,7 +78,9 @@ async def interrupt(path: Path) -> Verdict:
             run = await learner.run(index, interrupt_after_s=INTERRUPT_AFTER_S if index in consuming else None)
             if run.interrupted:
                 interrupted.append(run.label)
-                await learner.run(index)
+                run = await learner.run(index)  # the learner runs it again, then Run All Below
+            if run.hung or (run.errors and not run.expected):
+                break
     if not interrupted:
         return verdict(learner.history, [f"no consuming cell was still running {INTERRUPT_AFTER_S:.0f} s in"])
     result = verdict(learner.history)
