@@ -28,9 +28,10 @@ from tooling import notebooks
 HANG_BOUND_S = float(os.environ.get("LEARNER_CELL_TIMEOUT_S", "120"))
 #: How long after sending a cell the learner presses Interrupt.
 INTERRUPT_AFTER_S = 1.0
-#: Words by which an error's text (or what the cell printed with it) names what to do.
-FIX_WORDS = ("re-run", "rerun", "make up", "make status", "setup cell", "restart the kernel", "tooling.stack up",
-             "run the cells above", "run the cell above")
+#: How an error's text (or what the cell printed with it) names what to do: re-run a cell, `make up`/`make status`,
+#: restart or shut down a kernel, or run a named cell or section ("run the publishing cell above, then this one").
+FIX = re.compile(r"re-?run|make (?:up|status)|tooling\.stack up|setup cell|(?:restart|shut down) (?:the|that) kernel"
+                 r"|\brun (?:the|this|that|section|from)\b[^.;:]{0,60}?\b(?:cells?|section|notebook)\b", re.I)
 #: A cell that talks to a broker: Kafka, RabbitMQ or Redis calls, through the helpers or the clients.
 BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|pika|kafka|redis)\.|\bchannel\.\w+\("
                          r"|\.(?:poll|send|flush|commit|consume|basic_\w+|queue_\w+|exchange_\w+)\("
@@ -62,8 +63,7 @@ class Execution:
     @property
     def names_fix(self) -> bool:
         """True when the error's text, or what the cell printed with it, says what to do."""
-        lowered = self.text.lower()
-        return any(word in lowered for word in FIX_WORDS)
+        return bool(FIX.search(self.text))
 
     @property
     def raw(self) -> bool:

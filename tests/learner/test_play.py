@@ -33,6 +33,16 @@ def test_an_error_that_names_the_fix_is_a_clear_error() -> None:
     assert verdict([execution_of(cell)]).outcome == "clear error"
 
 
+def test_naming_the_cell_or_section_to_run_is_a_fix() -> None:
+    for advice in ("nb00.hello was empty for 5 s: run the publishing cell above, then this one",
+                   "expected 24 messages, drained 0: run the cell above first",
+                   "notebook 08 is running in another kernel: shut that kernel down, then re-run the Setup cells",
+                   "Kafka is not reachable at 127.0.0.1:9092. Start the brokers with `make up`"):
+        assert verdict([execution_of(error_cell("AssertionError", advice))]).outcome == "clear error", advice
+    for no_advice in ("expected 3, found 0", "run out of money", "the cell above failed"):
+        assert verdict([execution_of(error_cell("AssertionError", no_advice))]).outcome == "FAILED", no_advice
+
+
 def test_a_fix_in_the_traceback_frames_does_not_count() -> None:
     cell = error_cell("AssertionError", "", frames=("----> 3 assert rows  # re-run the Setup cell first",))
     assert verdict([execution_of(cell)]).outcome == "FAILED"
