@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from play import BROKER_CALL, INTERRUPT_AFTER_S, Execution, Learner, Verdict, verdict
+from play import BROKER_CALL, INTERRUPT_AFTERS_S, Execution, Learner, Verdict, verdict
 
 from helpers.config import PROJECT_ROOT
 from tooling.stack.spare import SpareStack
@@ -69,20 +69,25 @@ def test_rerun(learner_stack: SpareStack, report, path: Path) -> None:
 
 
 async def interrupt(path: Path) -> Verdict:
-    """Run All, pressing Interrupt ~1 s into every consuming cell still running; re-run it, then go on (stopping
-    at the first cell that fails, as Run All does)."""
+    """Run All, pressing Interrupt ~1 s into every consuming cell (sooner, on a re-run, when it ended first); the
+    learner re-runs the interrupted cell and goes on, stopping at the first cell that fails, as Run All does."""
     async with Learner(path) as learner:
         consuming = set(learner.consuming_cells)
-        interrupted = []
+        interrupted: list[str] = []
         for index in learner.code_cells:
-            run = await learner.run(index, interrupt_after_s=INTERRUPT_AFTER_S if index in consuming else None)
-            if run.interrupted:
-                interrupted.append(run.label)
-                run = await learner.run(index)  # the learner runs it again, then Run All Below
+            for delay in INTERRUPT_AFTERS_S if index in consuming else (None,):
+                run = await learner.run(index, interrupt_after_s=delay)
+                if run.interrupted:
+                    interrupted.append(f"{run.label} at {delay} s")
+                    run = await learner.run(index)  # the learner runs it again, then Run All Below
+                    break
+                if run.hung or run.errors:
+                    break
             if run.hung or (run.errors and not run.expected):
                 break
-    if not interrupted:
-        return verdict(learner.history, [f"no consuming cell was still running {INTERRUPT_AFTER_S:.0f} s in"])
+        else:
+            if not interrupted:
+                return verdict(learner.history, ["every consuming cell ended before an interrupt could land"])
     result = verdict(learner.history)
     return Verdict(result.outcome, "; ".join(filter(None, [result.detail, f"interrupted {', '.join(interrupted)}"])),
                    result.cells)
