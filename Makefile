@@ -15,7 +15,7 @@ PINNED := $(if $(LOCK),--constraint $(LOCK))
 LOCK_PYTHONS := 3.11 3.13
 UV := uv==0.13.8
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun strip
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun test-learner strip
 .PHONY: lock test-latest
 
 help:  ## list the targets
@@ -64,6 +64,9 @@ test: lint up up-cluster  ## lint, helpers' tests, then every notebook under str
 
 test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
 	$(PY) -m pytest tests/faults
+
+test-learner: $(STAMP)  ## play the learner on notebooks 00-10: re-run, interrupt, restart a broker, two kernels (own stack)
+	$(PY) -m pytest tests/learner $(LEARNER_ARGS)
 
 test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up
 	$(PY) tests/rerun.py $(RERUN_ARGS)
