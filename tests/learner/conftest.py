@@ -1,9 +1,9 @@
-"""The learner-play suite's stack and report: a native stack of its own on the 30xxx block, a scenario table.
+"""The learner-play suite's stack and report: a native stack of its own on the 28xxx block, a scenario table.
 
 Not part of `pytest tests` (slow, stops brokers; see norecursedirs in pyproject.toml): run it with
-`make test-learner`, i.e. `pytest tests/learner`. Ports: the block 30xxx of tooling.stack.spare
-(LEARNER_KAFKA_PORT 30092, LEARNER_KAFKA_CONTROLLER_PORT 30093, LEARNER_RABBITMQ_PORT 30672, ...
-LEARNER_REDIS_PORT 30679), below Linux's ephemeral range because brokers are restarted mid-run.
+`make test-learner`, i.e. `pytest tests/learner`. Ports: the block 28xxx of tooling.stack.spare
+(LEARNER_KAFKA_PORT 28092, LEARNER_KAFKA_CONTROLLER_PORT 28093, LEARNER_RABBITMQ_PORT 28672, ...
+LEARNER_REDIS_PORT 28679), below Linux's ephemeral range because brokers are restarted mid-run.
 At the end it prints scenario x notebook (ok / clear error / FAILED) and writes it to .stack/learner-report.md.
 """
 
@@ -67,9 +67,9 @@ REPORT_KEY = pytest.StashKey[Report]()
 
 @pytest.fixture(scope="session")
 def learner_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpareStack]:
-    """Bring up a native stack on the 30xxx block, point this process (and so its kernels) at it, bring it down."""
+    """Bring up a native stack on the 28xxx block, point this process (and so its kernels) at it, bring it down."""
     state_dir = tmp_path_factory.mktemp("learner-stack")
-    env = environment("LEARNER", 30000, state_dir, tmp_path_factory.mktemp("learner-data"))
+    env = environment("LEARNER", 28000, state_dir, tmp_path_factory.mktemp("learner-data"))
     busy = busy_ports(env)
     if busy:  # `up` would reuse whatever answers there, and the restarts would stop someone else's broker
         pytest.exit(f"learner-stack ports {busy} are in use: set LEARNER_KAFKA_PORT, LEARNER_RABBITMQ_PORT, ... "
