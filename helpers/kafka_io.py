@@ -133,8 +133,11 @@ def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
         return not pending
 
     def why() -> str:
-        return f"Kafka: groups {pending} " + (
-            "still have members" if NonEmptyGroupError.__name__ in result.values() else "have no coordinator")
+        if NonEmptyGroupError.__name__ in result.values():
+            return (f"Kafka: groups {pending} still have members (a consumer left open by an interrupted cell or "
+                    "another kernel keeps heartbeating): close it or restart the kernel, then re-run this cell. "
+                    "They did not leave")
+        return f"Kafka: groups {pending} have no coordinator (run `make status`, then re-run this cell). None came"
 
     with admin() as client:
         waiting.until(lambda: not pending or deleted(client), timeout_s, why, interval_s=0.2)

@@ -42,6 +42,9 @@ def _kafka_advice(error: BaseException) -> str | None:
                           ke.RequestTimedOutError)):
         return (f"Kafka did not answer ({type(error).__name__}): run `make status` (start the brokers with "
                 f"`{clients.FIX_COMMAND}`); a client made before a broker restart may hold dead connections, so {RERUN}.")
+    if isinstance(error, ke.IllegalStateError) and "closed" in str(error):
+        return ("This Kafka client was closed, by a cell you ran before or an earlier run: re-run the cell that "
+                f"creates it (or {RERUN}).")
     return None
 
 

@@ -19,6 +19,7 @@ from helpers import clients, recovery
      ["Kafka did not answer", "make status", "Setup cell"]),
     (kafka.errors.KafkaConnectionError("connection refused"), ["Kafka did not answer", "make up"]),
     (redis.ConnectionError("Connection refused"), ["Redis connection lost", "make up"]),
+    (kafka.errors.IllegalStateError("KafkaConsumer is closed"), ["client was closed", "re-run the cell that creates it"]),
 ])
 def test_broker_errors_name_the_broker_and_the_fix(error: BaseException, words: list[str]) -> None:
     advice = recovery.explain(error)
@@ -27,7 +28,7 @@ def test_broker_errors_name_the_broker_and_the_fix(error: BaseException, words: 
         assert word in advice
 
 
-@pytest.mark.parametrize("error", [ValueError("x"), KeyError("k"),
+@pytest.mark.parametrize("error", [ValueError("x"), KeyError("k"), kafka.errors.IllegalStateError("No current assignment"),
                                    clients.BrokerUnavailable("Kafka", "127.0.0.1:9092", "refused")])
 def test_other_errors_and_errors_that_already_say_the_fix_get_no_advice(error: BaseException) -> None:
     assert recovery.explain(error) is None
