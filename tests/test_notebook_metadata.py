@@ -41,3 +41,12 @@ def test_consecutive_prints_are_one_output_however_the_kernel_flushed_them() -> 
     joined = notebooks.coalesce_streams(chunks)
     assert [(o.name, o.text) for o in joined] == [("stdout", "⏳ Not attempted\n"), ("stderr", "progress\n"),
                                                   ("stdout", "after\n")]
+
+
+def test_a_progress_line_is_stored_as_its_last_state_and_stdout_as_printed() -> None:
+    ticks = [nbformat.v4.new_output("stream", name="stderr", text=text)
+             for text in ("\rwhy: 0 s (at most 9 s)", "\rwhy: 1 s (at most 9 s)", "\rwhy: 2 s (at most 9 s)\n")]
+    printed = nbformat.v4.new_output("stream", name="stdout", text="50%\r100%\n")
+    joined = notebooks.coalesce_streams([*ticks, printed])
+    assert [(o.name, o.text) for o in joined] == [("stderr", "why: 2 s (at most 9 s)\n"), ("stdout", "50%\r100%\n")]
+    assert notebooks.overwritten("a\nb\rc\n") == "a\nc\n" and notebooks.overwritten("x\r\n") == "x\r\n"

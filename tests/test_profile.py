@@ -17,6 +17,15 @@ def test_first_line_skips_blank_lines_and_nbval_markers() -> None:
     assert profile.first_line("") == ""
 
 
+def test_a_waiting_lesson_is_found_by_the_line_it_shows_on_stderr() -> None:
+    shown = {"output_type": "stream", "name": "stderr",
+             "text": "\ra new leader: 0 s (at most 60 s)\ra new leader: 1 s (at most 60 s)"}
+    assert profile.waits_for([{"output_type": "stream", "name": "stdout", "text": "3000"}, shown]) == "a new leader"
+    assert profile.waits_for([{**shown, "name": "stdout"}]) == ""  # printed, not shown by waiting.shown
+    assert profile.waits_for([{"output_type": "stream", "name": "stderr", "text": "UserWarning: 5 s"}]) == ""
+    assert profile.waits_for([]) == ""
+
+
 def test_slowest_are_sorted_slowest_first_ties_in_notebook_order() -> None:
     assert [c.index for c in profile.slowest(cells())] == [5, 2, 9]
     assert [c.index for c in profile.slowest(cells(), n=10)] == [5, 2, 9, 7]
@@ -26,6 +35,17 @@ def test_over_budget_is_strictly_longer_than_the_budget() -> None:
     assert [c.index for c in profile.over_budget(cells())] == [5]
     assert [c.index for c in profile.over_budget(cells(), budget_s=1.5)] == [5]
     assert profile.over_budget(cells(), budget_s=10) == []
+
+
+def test_a_waiting_lesson_is_never_over_budget_but_is_named_in_the_report() -> None:
+    timed = [*cells(), profile.CellTime(11, "with waiting.shown(...):", 18.4, "a new leader")]
+    assert [c.index for c in profile.over_budget(timed)] == [5]
+    lines = profile.format_profile(profile.Profile("11_x.ipynb", 30.0, tuple(timed))).splitlines()
+    assert "cell  11" in lines[1] and "OVER BUDGET" not in lines[1]
+    assert lines[4] == "  1 cell(s) over 3 s: 5"
+    assert lines[5] == "  waiting lesson: cell 11 (18.4 s) waits for a new leader"
+    quick = profile.CellTime(12, "with waiting.shown(...):", 0.5, "a new leader")
+    assert "waiting lesson" not in profile.format_profile(profile.Profile("11_x.ipynb", 1.0, (quick,)))
 
 
 def test_report_names_total_slowest_cells_budget_and_error() -> None:
@@ -50,3 +70,11 @@ def test_profile_runs_a_notebook_without_saving_it_and_reports_a_failing_one(tmp
     assert "ValueError" in result.error and "boom" in result.error
     assert path.read_text() == before
     assert profile.main([str(path)]) == 1
+
+
+def test_profile_finds_the_waiting_lesson_of_a_real_run(tmp_path) -> None:
+    path = tmp_path / "nb.ipynb"
+    shown = "from helpers import waiting\nwith waiting.shown('a timer to expire', limit_s=5, tick_s=0.01):\n    pass"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                                   nbformat.v4.new_code_cell(shown)]), path)
+    assert [c.waits_for for c in profile.profile(path).cells] == ["", "a timer to expire"]

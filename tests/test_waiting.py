@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from helpers import waiting
@@ -35,3 +38,25 @@ def test_a_deadline_counts_down_and_passes() -> None:
     assert not waiting.Deadline(60).passed() and 59 < waiting.Deadline(60).remaining() <= 60
     gone = waiting.Deadline(0)
     assert gone.passed() and gone.remaining() == 0
+
+
+def test_shown_ticks_the_seconds_on_stderr_while_the_block_runs(capsys) -> None:
+    seen: list[str] = []
+
+    def ticked() -> bool:
+        seen.append(capsys.readouterr().err)
+        return "".join(seen).count("a new leader:") >= 2  # the first line, then at least one tick
+
+    with waiting.shown("a new leader", limit_s=5, tick_s=0.05):
+        waiting.until(ticked, timeout_s=30, what="no tick while the block ran")
+    seen.append(capsys.readouterr().err)
+    assert "a new leader: 0 s (at most 5 s)" in "".join(seen)
+
+
+def test_shown_stops_ticking_when_the_block_raises(capsys) -> None:
+    with pytest.raises(TimeoutError), waiting.shown("a timer", limit_s=2, tick_s=0.01):
+        raise TimeoutError("boom")
+    capsys.readouterr()
+    time.sleep(0.1)
+    assert capsys.readouterr().err == ""  # no ticker left running after the block
+    assert not any(t.name == "waiting.shown" for t in threading.enumerate())

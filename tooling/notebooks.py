@@ -8,6 +8,7 @@ Usage:
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,12 +30,19 @@ NOISY_KEYS = [
       ("version", "codemirror_mode", "pygments_lexer", "nbconvert_exporter", "mimetype", "file_extension")),
 ]
 #: pytest's arguments for strict nbval: stored outputs compared, addresses and ids sanitised, every cell bounded.
+#: Text that a later carriage return on the same line writes over (nbconvert's coalesce_streams drops it too).
+OVERWRITTEN = re.compile(r"[^\n]*\r(?=[^\n])")
 NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIMEOUT_S}",
               "--nbval-kernel-startup-timeout=120", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
+def overwritten(text: str) -> str:
+    """A stream's text as a terminal shows it: what a carriage return went back over is gone (progress lines)."""
+    return OVERWRITTEN.sub("", text)
+
+
 def coalesce_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
-    """Join consecutive stdout (or stderr) chunks into one output: how a print was flushed is not content."""
+    """Join consecutive stdout (or stderr) chunks into one output, and keep a progress line's last state only."""
     joined: list[nbformat.NotebookNode] = []
     for output in outputs:
         previous = joined[-1] if joined else None
@@ -43,6 +51,9 @@ def coalesce_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.Note
             previous.text = "".join(previous.text) + "".join(output.text)
         else:
             joined.append(output)
+    for output in joined:
+        if output.output_type == "stream" and output.name == "stderr":  # progress lines; stdout is nbval's to compare
+            output.text = overwritten("".join(output.text))
     return joined
 
 

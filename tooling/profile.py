@@ -5,7 +5,9 @@
 
 Each notebook runs top to bottom in a fresh kernel against the running brokers, exactly as `make execute`
 runs it, but nothing is saved. Per notebook it prints the total time and the slowest cells (index and first
-line), and marks cells over the budget (3 s). It asserts no time: it exits 0 unless a notebook raises.
+line), and marks cells over the budget (3 s). A cell whose lesson is a wait shows it with `waiting.shown(why, ...)`,
+which ticks on stderr: the report names it a waiting lesson, with its reason, and does not count it over budget.
+It asserts no time: it exits 0 unless a notebook raises.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import waiting
 from tooling import notebooks
 
 BUDGET_S = 3.0
@@ -30,6 +33,7 @@ class CellTime:
     index: int
     first_line: str
     seconds: float
+    waits_for: str = ""  # the reason a waiting lesson gives, "" for every other cell
 
 
 @dataclass(frozen=True)
@@ -51,25 +55,33 @@ def first_line(source: str) -> str:
     return ""
 
 
+def waits_for(outputs: Sequence[dict]) -> str:
+    """Why an executed cell waited, as the `waiting.shown(...)` line on its stderr says ("" when it showed none)."""
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    return waiting.shown_reason(stderr)
+
+
 def slowest(cells: Sequence[CellTime], n: int = SLOWEST) -> list[CellTime]:
     """The `n` slowest cells, slowest first (ties in notebook order)."""
     return sorted(cells, key=lambda c: (-c.seconds, c.index))[:n]
 
 
 def over_budget(cells: Sequence[CellTime], budget_s: float = BUDGET_S) -> list[CellTime]:
-    """Cells that took longer than the budget, in notebook order."""
-    return [c for c in cells if c.seconds > budget_s]
+    """Cells that took longer than the budget, in notebook order; waiting lessons are not over it."""
+    return [c for c in cells if c.seconds > budget_s and not c.waits_for]
 
 
 def format_profile(profile: Profile, budget_s: float = BUDGET_S) -> str:
     """A few lines for one notebook: total, slowest cells, how many are over budget, the error if any."""
     lines = [f"{profile.name}: {profile.total_s:.1f} s, {len(profile.cells)} code cells"]
     for cell in slowest(profile.cells):
-        flag = "  OVER BUDGET" if cell.seconds > budget_s else ""
+        flag = "  OVER BUDGET" if cell in over_budget([cell], budget_s) else ""
         lines.append(f"  cell {cell.index:>3}  {cell.seconds:6.2f} s  {cell.first_line[:70]}{flag}")
     over = over_budget(profile.cells, budget_s)
     lines.append(f"  {len(over)} cell(s) over {budget_s:g} s" + (": " + ", ".join(str(c.index) for c in over)
                                                                   if over else ""))
+    for cell in (c for c in profile.cells if c.waits_for and c.seconds > budget_s):
+        lines.append(f"  waiting lesson: cell {cell.index} ({cell.seconds:.1f} s) waits for {cell.waits_for}")
     if profile.error:
         lines.append(f"  ERROR: {profile.error}")
     return "\n".join(lines)
@@ -88,7 +100,7 @@ def profile(path: Path) -> Profile:
 
     def on_cell_executed(cell, cell_index, **_) -> None:
         seconds = time.perf_counter() - started_at[cell_index]
-        cells.append(CellTime(cell_index, first_line(cell.source), seconds))
+        cells.append(CellTime(cell_index, first_line(cell.source), seconds, waits_for(cell.get("outputs", []))))
 
     client = notebooks.client(notebook, path, on_cell_execute=on_cell_execute, on_cell_executed=on_cell_executed)
     started, error = time.perf_counter(), ""
@@ -110,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         profiles.append(profile(path))
         print(format_profile(profiles[-1]), flush=True)
     over = sum(len(over_budget(p.cells)) for p in profiles)
+    waits = sum(1 for p in profiles for c in p.cells if c.waits_for and c.seconds > BUDGET_S)
     failed = [p.name for p in profiles if p.error]
-    print(f"\n{len(profiles)} notebooks in {time.perf_counter() - started:.0f} s; {over} cell(s) over {BUDGET_S:g} s"
-          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(f"\n{len(profiles)} notebooks in {time.perf_counter() - started:.0f} s; {over} cell(s) over {BUDGET_S:g} s, "
+          f"{waits} waiting lesson(s) over it" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 
