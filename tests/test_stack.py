@@ -21,7 +21,7 @@ import pytest
 
 from helpers import clients, config
 from tooling.stack import __main__ as stack_main
-from tooling.stack import native_kafka, native_rabbitmq, native_redis, probe, process
+from tooling.stack import cluster, cluster_rabbitmq, native_kafka, native_rabbitmq, native_redis, probe, process
 
 SPARE_RANGE = range(10_000, 20_000)  # below the ephemeral range; the README and the other suites use 29xxx-32xxx
 PORT_NAMES = ("kafka", "controller", "amqp", "dist", "management", "mqtt", "stomp", "redis")
@@ -244,6 +244,26 @@ def test_a_taken_dist_port_fails_with_the_reason_from_the_log_that_has_it(tmp_pa
     message = str(caught.value)
     assert "dist_port_already_used" in message and "stdout.log" in message, message
     assert not (config.PROJECT_ROOT / "erl_crash.dump").exists(), "the crash dump belongs under the state folder"
+
+
+def test_a_cluster_node_that_dies_starting_shows_the_log_that_has_the_reason(tmp_path: Path, monkeypatch) -> None:
+    settings = replace(config.load(), state_dir=tmp_path, stack_mode="native")
+    launcher_output = cluster_rabbitmq.home(settings, "rabbitmq-1") / "logs" / "stdout.log"
+    launcher_output.parent.mkdir(parents=True)
+    launcher_output.write_text('Kernel pid terminated ({failed_to_start_child,prelaunch,{duplicate_node_name,"rabbit1"}})\n')
+    monkeypatch.setattr(cluster_rabbitmq, "running", lambda settings, node: False)  # it exited
+    with pytest.raises(RuntimeError) as caught:
+        cluster._alive_or_raise(settings, "rabbitmq-1")
+    message = str(caught.value)
+    assert "rabbitmq-1 exited during start-up" in message and "duplicate_node_name" in message, message
+    assert f"Last lines of {launcher_output}" in message and "rabbit1@localhost.log" not in message, message
+
+
+def test_a_cluster_node_writes_its_crash_dump_in_its_own_folder_not_the_repository(tmp_path: Path) -> None:
+    settings = replace(config.load(), state_dir=tmp_path)
+    for node in cluster_rabbitmq.NODES:
+        dump = Path(cluster_rabbitmq.environment(settings, node)["ERL_CRASH_DUMP"])
+        assert dump.parent == cluster_rabbitmq.home(settings, node) / "logs"
 
 
 def test_up_waits_for_a_service_an_earlier_up_left_starting_instead_of_starting_a_second_copy(

@@ -87,11 +87,7 @@ def wait_ready(services: list[Service], settings: config.Settings, mode: str, st
 
 def failure_message(service: Service, settings: config.Settings, reason: str) -> str:
     """What failed, where, the last lines of each log the service wrote while starting, and what to do."""
-    logs = service.native.startup_logs(settings)
-    written = [log for log in logs if log.exists() and log.stat().st_size]
-    tails = "".join(f"Last lines of {log}:\n{process.tail(log)}\n" for log in written)
-    if not written:
-        tails = f"No log was written at {', '.join(map(str, logs))}.\n"
+    tails = process.tails(service.native.startup_logs(settings))
     return (f"{service.name} at {service.address(settings)}: {reason}.\n{tails}"
             f"Fix the cause above, then run `make down && make up` (details: `make status`).")
 

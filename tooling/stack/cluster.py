@@ -188,10 +188,9 @@ def start(node: str, timeout_s: float = READY_TIMEOUT_S) -> float:
 
 
 def _alive_or_raise(settings: config.Settings, node: str) -> bool:
-    """True while a native node's process lives; raise with its log when it exited during start-up."""
+    """True while a native node's process lives; raise with its logs when it exited during start-up."""
     if mode(settings) == "native" and not module(node).running(settings, node):
-        log = module(node).log_file(settings, node)
-        raise RuntimeError(f"{node} exited during start-up. Last lines of {log}:\n{process.tail(log)}")
+        raise RuntimeError(f"{node} exited during start-up.\n{process.tails(module(node).startup_logs(settings, node))}")
     return True
 
 

@@ -98,6 +98,11 @@ def log_file(settings: config.Settings, node: str) -> Path:
     return home(settings, node) / "logs" / "server.log"
 
 
+def startup_logs(settings: config.Settings, node: str) -> list[Path]:
+    """The logs a node's start-up writes: its own log, and the launcher's output (an early failure is only there)."""
+    return [log_file(settings, node), home(settings, node) / "logs" / "stdout.log"]
+
+
 def start(settings: config.Settings, node: str) -> int:
     """Start one node in the background (formatting it first if new); return its pid."""
     if running(settings, node):

@@ -60,6 +60,7 @@ def environment(settings: config.Settings, node: str) -> dict[str, str]:
         "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
         "RABBITMQ_LOG_BASE": str(folder / "logs"),
         "RABBITMQ_PID_FILE": str(folder / "rabbitmq.pid"),
+        "ERL_CRASH_DUMP": str(folder / "logs" / "erl_crash.dump"),  # not the current folder (the repository)
         "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq"),
         "RABBITMQ_ADVANCED_CONFIG_FILE": str(folder / "advanced.config"),
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
@@ -119,6 +120,11 @@ def launcher_file(settings: config.Settings, node: str) -> Path:
 def log_file(settings: config.Settings, node: str) -> Path:
     """A node's main log."""
     return home(settings, node) / "logs" / f"{erlang_name(node)}.log"
+
+
+def startup_logs(settings: config.Settings, node: str) -> list[Path]:
+    """The logs a node's start-up writes: its own log, and the launcher's output (an early failure is only there)."""
+    return [log_file(settings, node), home(settings, node) / "logs" / "stdout.log"]
 
 
 def start(settings: config.Settings, node: str) -> int:

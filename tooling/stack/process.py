@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # The children this process started, kept so that their handles live as long as they do (a handle dropped
@@ -84,6 +84,14 @@ def tail(path: Path, lines: int = 15) -> str:
     if not path.exists():
         return f"(no log at {path})"
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def tails(logs: Sequence[Path], lines: int = 15) -> str:
+    """The last lines of each of `logs` that has something in it, or a line naming them when none was written."""
+    written = [log for log in logs if log.exists() and log.stat().st_size]
+    if not written:
+        return f"No log was written at {', '.join(map(str, logs))}.\n"
+    return "".join(f"Last lines of {log}:\n{tail(log, lines)}\n" for log in written)
 
 
 def run_quietly(command: list[str], timeout_s: float = 10) -> int:
