@@ -256,7 +256,7 @@ def test_a_cluster_node_that_dies_starting_shows_the_log_that_has_the_reason(tmp
         cluster._alive_or_raise(settings, "rabbitmq-1")
     message = str(caught.value)
     assert "rabbitmq-1 exited during start-up" in message and "duplicate_node_name" in message, message
-    assert f"Last lines of {launcher_output}" in message and "rabbit1@localhost.log" not in message, message
+    assert f"Last lines of {launcher_output}" in message and "@localhost.log" not in message, message
 
 
 def test_a_cluster_node_writes_its_crash_dump_in_its_own_folder_not_the_repository(tmp_path: Path) -> None:
@@ -286,3 +286,13 @@ def test_up_waits_for_a_service_an_earlier_up_left_starting_instead_of_starting_
     finally:
         listener.close()
     assert starts == [], "a second copy was started while the first was still starting"
+
+
+def test_cluster_node_names_hold_their_port_so_two_clusters_can_share_a_machine(tmp_path: Path) -> None:
+    settings = replace(config.load(), state_dir=tmp_path, cluster_rabbitmq_ports=(35682, 35683, 35684))
+    other = replace(settings, cluster_rabbitmq_ports=(5682, 5683, 5684))
+    names = [cluster_rabbitmq.erlang_name(settings, node) for node in cluster_rabbitmq.NODES]
+    assert names == ["rabbit1-35682@localhost", "rabbit2-35683@localhost", "rabbit3-35684@localhost"]
+    assert not set(names) & {cluster_rabbitmq.erlang_name(other, node) for node in cluster_rabbitmq.NODES}
+    assert [cluster_rabbitmq.node_of(name) for name in names] == list(cluster_rabbitmq.NODES)
+    assert cluster_rabbitmq.node_of("rabbit@rabbitmq-3") == "rabbitmq-3"  # under Docker

@@ -27,14 +27,20 @@ def index(node: str) -> int:
     return int(node.rsplit("-", 1)[1])
 
 
-def erlang_name(node: str) -> str:
-    """The Erlang node name (rabbit2@localhost), as rabbitmqctl -n and x-queue leaders name it."""
-    return f"rabbit{index(node)}@localhost"
+def erlang_name(settings: config.Settings, node: str) -> str:
+    """The Erlang node name (rabbit2-5683@localhost), as rabbitmqctl -n and queue leaders name it.
+
+    It holds the node's AMQP port: names are unique per machine (epmd), so two clusters on other ports coexist.
+    """
+    return f"rabbit{index(node)}-{port(settings, node)}@localhost"
 
 
 def node_of(erlang: str) -> str:
-    """The course's node name for an Erlang node name ('rabbit2@localhost' -> 'rabbitmq-2')."""
-    return f"rabbitmq-{erlang.split('@')[0].removeprefix('rabbit')}"
+    """The course's node name for an Erlang node name ('rabbit2-5683@localhost', or under Docker 'rabbit@rabbitmq-2')."""
+    name, _, host = erlang.partition("@")
+    if host in NODES:
+        return host
+    return f"rabbitmq-{name.removeprefix('rabbit').split('-')[0]}"
 
 
 def port(settings: config.Settings, node: str) -> int:
@@ -53,7 +59,7 @@ def environment(settings: config.Settings, node: str) -> dict[str, str]:
     return {
         **os.environ,
         "HOME": str(root(settings) / "home"),
-        "RABBITMQ_NODENAME": erlang_name(node),
+        "RABBITMQ_NODENAME": erlang_name(settings, node),
         "RABBITMQ_NODE_IP_ADDRESS": settings.rabbitmq_host,
         "RABBITMQ_NODE_PORT": str(port(settings, node)),
         "RABBITMQ_DIST_PORT": str(settings.cluster_rabbitmq_dist_ports[index(node) - 1]),
@@ -99,7 +105,7 @@ def ctl_binary() -> str:
 
 def ctl(settings: config.Settings, node: str, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
     """Run rabbitmqctl against one node (bounded); the result is returned, not checked."""
-    command = [ctl_binary(), "-n", erlang_name(node), *args]
+    command = [ctl_binary(), "-n", erlang_name(settings, node), *args]
     try:
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
                               env=environment(settings, node))
@@ -119,7 +125,7 @@ def launcher_file(settings: config.Settings, node: str) -> Path:
 
 def log_file(settings: config.Settings, node: str) -> Path:
     """A node's main log."""
-    return home(settings, node) / "logs" / f"{erlang_name(node)}.log"
+    return home(settings, node) / "logs" / f"{erlang_name(settings, node)}.log"
 
 
 def startup_logs(settings: config.Settings, node: str) -> list[Path]:
@@ -167,10 +173,10 @@ def members(settings: config.Settings, node: str = "rabbitmq-1") -> dict[str, li
 
 def join(settings: config.Settings, node: str, seed: str = "rabbitmq-1") -> None:
     """Join a fresh node to the seed's cluster: stop_app, join_cluster, start_app."""
-    for args in (("stop_app",), ("join_cluster", erlang_name(seed)), ("start_app",)):
+    for args in (("stop_app",), ("join_cluster", erlang_name(settings, seed)), ("start_app",)):
         result = ctl(settings, node, *args, timeout_s=120)
         if result.returncode != 0:
-            raise RuntimeError(f"rabbitmqctl -n {erlang_name(node)} {' '.join(args)} failed: "
+            raise RuntimeError(f"rabbitmqctl -n {erlang_name(settings, node)} {' '.join(args)} failed: "
                                f"{(result.stdout + result.stderr).strip()[-500:]}")
 
 
