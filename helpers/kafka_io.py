@@ -144,14 +144,19 @@ def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
 
 
 def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list[ConsumerRecord]:
-    """Poll until `max_records` records arrived or `timeout_s` passed; return them in arrival order."""
+    """Poll until `max_records` records arrived or `timeout_s` passed; return them in arrival order.
+
+    Each poll may wait for all the time left (it returns as soon as records arrive): a poll that times out
+    while the consumer is joining its group leaves the join to the next poll, and under load a run of short
+    polls once left a kafka-python 3.0 consumer with no partitions and no heartbeats for the rest of a minute.
+    """
     records: list[ConsumerRecord] = []
     deadline = waiting.Deadline(timeout_s)
     while len(records) < max_records:
         remaining_ms = int(deadline.remaining() * 1000)
         if remaining_ms <= 0:
             break
-        batch = consumer.poll(timeout_ms=min(remaining_ms, 500), max_records=max_records - len(records))
+        batch = consumer.poll(timeout_ms=remaining_ms, max_records=max_records - len(records))
         for partition in sorted(batch, key=lambda tp: (tp.topic, tp.partition)):
             records.extend(batch[partition])
     return records
