@@ -43,6 +43,7 @@ from helpers import clients, waiting
 # that vanishes without close() is noticed within seconds, not the default 45 s.
 SESSION_TIMEOUT_MS = 6_000
 HEARTBEAT_INTERVAL_MS = 500
+SETTLE_POLL_MS = 1000  # settle()'s polls: long enough for a group join to finish inside one
 RESET_TIMEOUT_S = 30.0
 
 
@@ -146,9 +147,10 @@ def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
 def consume(consumer: KafkaConsumer, max_records: int, timeout_s: float) -> list[ConsumerRecord]:
     """Poll until `max_records` records arrived or `timeout_s` passed; return them in arrival order.
 
-    Each poll may wait for all the time left (it returns as soon as records arrive): a poll that times out
-    while the consumer is joining its group leaves the join to the next poll, and under load a run of short
-    polls once left a kafka-python 3.0 consumer with no partitions and no heartbeats for the rest of a minute.
+    Each poll may wait for all the time left (it returns as soon as records arrive). kafka-python 3.0 can lose
+    a group join that outlasts a poll: the consumer then holds no partitions and sends no heartbeats (seen in CI
+    under load with 0.5 s polls; reproduced with 8 consumers polling every 0.2 s beside a CPU hog, 3 trials in
+    10; none in 10 with one poll for the whole wait).
     """
     records: list[ConsumerRecord] = []
     deadline = waiting.Deadline(timeout_s)
@@ -208,9 +210,11 @@ def settle(consumers: Sequence[KafkaConsumer], partitions: int, timeout_s: float
 
     def settled(client: KafkaAdminClient) -> bool:
         # Members poll at the same time, as separate services would: a join completes only when every
-        # member has rejoined, so polling them one after another can keep the group rebalancing.
+        # member has rejoined, so polling them one after another can keep the group rebalancing. Each poll
+        # may take a second: kafka-python 3.0 can lose a join that outlasts its poll (with 0.2 s polls under
+        # load, 3 trials in 10 left a consumer with no partitions; none with polls of 1 s or longer).
         with ThreadPoolExecutor(max_workers=len(consumers)) as pool:
-            list(pool.map(lambda member: member.poll(timeout_ms=200), consumers))
+            list(pool.map(lambda member: member.poll(timeout_ms=SETTLE_POLL_MS), consumers))
         owned = [tp for member in consumers for tp in member.assignment()]
         owners = sum(1 for member in consumers if member.assignment())
         if not (owners == min(len(consumers), partitions) and len(owned) == len(set(owned)) == partitions):
