@@ -63,7 +63,7 @@ def test_keyed_producer_says_what_is_wrong(capsys, answer, says) -> None:
 
 def process_and_commit(consumer, handle) -> None:
     """The lesson's answer: handle a polled batch, then commit it."""
-    while batch := consumer.poll(timeout_ms=1000):
+    while batch := consumer.poll(timeout_ms=2000):
         for records in batch.values():
             for record in records:
                 handle(record)
@@ -71,7 +71,7 @@ def process_and_commit(consumer, handle) -> None:
 
 
 def commit_first(consumer, handle) -> None:
-    while batch := consumer.poll(timeout_ms=1000):
+    while batch := consumer.poll(timeout_ms=2000):
         consumer.commit()  # the bookmark moves before the work is done
         for records in batch.values():
             for record in records:
@@ -79,14 +79,14 @@ def commit_first(consumer, handle) -> None:
 
 
 def never_commits(consumer, handle) -> None:
-    while batch := consumer.poll(timeout_ms=1000):
+    while batch := consumer.poll(timeout_ms=2000):
         for records in batch.values():
             for record in records:
                 handle(record)
 
 
 def swallows_the_crash(consumer, handle) -> None:
-    while batch := consumer.poll(timeout_ms=1000):
+    while batch := consumer.poll(timeout_ms=2000):
         for records in batch.values():
             for record in records:
                 with contextlib.suppress(Exception):  # the crash is hidden: that record is never handled
