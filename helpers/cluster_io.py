@@ -85,9 +85,18 @@ def ask(query: Callable[[KafkaAdminClient], Any], timeout_s: float = 20.0) -> An
             time.sleep(0.3)
 
 
-def partitions_table(topic: str) -> pd.DataFrame:
-    """Each partition of a topic: its leader, its replicas and its in-sync replicas, by course node name."""
-    described = ask(lambda client: client.describe_topics([topic])[0])
+def partitions_table(topic: str, timeout_s: float = 20.0) -> pd.DataFrame:
+    """Each partition of a topic: its leader, its replicas and its in-sync replicas, by course node name.
+
+    Each broker learns of a new topic from the controller on its own time, so the broker that answers may not
+    know it yet: then this asks again (bounded), and LookupError says which cell creates the topic.
+    """
+    deadline = waiting.Deadline(timeout_s)
+    while not (described := ask(lambda client: client.describe_topics([topic])[0]))["partitions"]:
+        if deadline.passed():
+            raise LookupError(f"Kafka cluster: no broker reports topic {topic} after {timeout_s:g} s: run the cell "
+                              "that creates it (its section's first cell), then this one")
+        time.sleep(0.2)
     rows = [{"partition": p["partition_index"], "leader": node_name(p["leader_id"]),
              "replicas": ",".join(node_name(r) for r in sorted(p["replica_nodes"])),
              "isr": ",".join(node_name(r) for r in sorted(p["isr_nodes"]))} for p in described["partitions"]]
@@ -132,17 +141,18 @@ def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(0.2)
-    wait_until(lambda: _fully_replicated(topic, partitions, replication_factor), timeout_s,
-               f"Kafka cluster: {topic} fully replicated")
-    return partitions_table(topic)
+    seen: list[pd.DataFrame] = []  # the table that showed it replicated: another broker may still lag behind
+
+    def replicated() -> bool:
+        seen[:] = [partitions_table(topic)]
+        return _fully_replicated(seen[0], partitions, replication_factor)
+
+    wait_until(replicated, timeout_s, f"Kafka cluster: {topic} fully replicated")
+    return seen[0]
 
 
-def _fully_replicated(topic: str, partitions: int, replication_factor: int) -> bool:
-    """True when the topic has all its partitions, each with a leader and every replica in sync."""
-    try:
-        table = partitions_table(topic)
-    except Exception:  # metadata not there yet
-        return False
+def _fully_replicated(table: pd.DataFrame, partitions: int, replication_factor: int) -> bool:
+    """True when a topic's table has all its partitions, each with a leader and every replica in sync."""
     return (len(table) == partitions and "-" not in set(table["leader"])
             and all(len(isr.split(",")) == replication_factor for isr in table["isr"]))
 
