@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -296,3 +297,18 @@ def test_cluster_node_names_hold_their_port_so_two_clusters_can_share_a_machine(
     assert not set(names) & {cluster_rabbitmq.erlang_name(other, node) for node in cluster_rabbitmq.NODES}
     assert [cluster_rabbitmq.node_of(name) for name in names] == list(cluster_rabbitmq.NODES)
     assert cluster_rabbitmq.node_of("rabbit@rabbitmq-3") == "rabbitmq-3"  # under Docker
+
+
+def test_stopping_a_process_that_exits_at_that_moment_is_no_error(tmp_path: Path, monkeypatch) -> None:
+    pid_file = tmp_path / "node.pid"
+    pid_file.write_text("424242\n")
+    sent: list[int] = []
+
+    def gone(pid: int, sig: int) -> None:  # it was alive when read, and its parent reaped it before the signal
+        sent.append(sig)
+        raise ProcessLookupError(3, "No such process")
+
+    monkeypatch.setattr(process, "alive", lambda pid: len(sent) < 2)  # still there for SIGKILL and SIGTERM
+    monkeypatch.setattr(process.os, "kill", gone)
+    assert process.kill_hard(pid_file) is True
+    assert sent == [signal.SIGKILL, signal.SIGTERM] and not pid_file.exists()

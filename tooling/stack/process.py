@@ -53,18 +53,24 @@ def alive(pid: int) -> bool:
         return True  # no /proc (macOS): kill(pid, 0) succeeded, so it exists
 
 
+def _signal(pid: int, sig: signal.Signals) -> None:
+    """Send `sig` to `pid`; a process that has just exited (and been reaped by its parent) is no error."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
 def terminate(pid_file: Path, grace_s: float) -> bool:
     """SIGTERM the pid-file's process, SIGKILL it after grace_s; True if it was running."""
     pid = read_pid(pid_file)
     pid_file.unlink(missing_ok=True)
     if pid is None:
         return False
-    os.kill(pid, signal.SIGTERM)
+    _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     if alive(pid):
-        os.kill(pid, signal.SIGKILL)
+        _signal(pid, signal.SIGKILL)
     _reap(pid)
     return True
 
@@ -112,6 +118,6 @@ def kill_hard(pid_file: Path) -> bool:
     pid = read_pid(pid_file)
     if pid is None:
         return False
-    os.kill(pid, signal.SIGKILL)
-    terminate(pid_file, grace_s=5)
+    _signal(pid, signal.SIGKILL)
+    terminate(pid_file, grace_s=5)  # reaps it; by then its parent may have reaped it already
     return True
