@@ -239,7 +239,7 @@ def test_a_taken_dist_port_fails_with_the_reason_from_the_log_that_has_it(tmp_pa
         native_rabbitmq.start(settings)
         try:
             with pytest.raises(RuntimeError) as caught:
-                stack_main.wait_ready([rabbitmq], settings, "native", time.monotonic())
+                stack_main.wait_ready([rabbitmq], settings, "native", {"rabbitmq": time.monotonic()})
         finally:
             native_rabbitmq.stop(settings)
     message = str(caught.value)
@@ -287,6 +287,38 @@ def test_up_waits_for_a_service_an_earlier_up_left_starting_instead_of_starting_
     finally:
         listener.close()
     assert starts == [], "a second copy was started while the first was still starting"
+
+
+def test_each_service_gets_its_whole_bound_however_long_the_one_before_took_to_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    started: set[str] = set()
+    probes_since_start: dict[str, int] = {}
+
+    def fake(name: str, start_s: float, bound_s: float) -> stack_main.Service:
+        """A service whose start takes start_s and that answers from the second probe after its start on."""
+        def start(settings: config.Settings) -> None:
+            time.sleep(start_s)
+            started.add(name)
+
+        def round_trip(settings: config.Settings) -> probe.RoundTrip:
+            if name in started:
+                probes_since_start[name] = probes_since_start.get(name, 0) + 1
+            return probe.RoundTrip(probes_since_start.get(name, 0) >= 2, "")
+        native = type("FakeNative", (), {"running": staticmethod(lambda settings: name in started),
+                                         "start": staticmethod(start),
+                                         "startup_logs": staticmethod(lambda settings: [])})
+        return stack_main.Service(name, lambda s: ("127.0.0.1", port), native, round_trip, bound_s)
+
+    # Kafka's first start resolves its jars (minutes on a cold cache); Redis, started after it, is ready at once
+    monkeypatch.setattr(stack_main, "SERVICES", (fake("slow-first", 1.0, 10.0), fake("quick-after", 0.0, 0.5)))
+    settings = replace(config.load(), state_dir=tmp_path, stack_mode="native")
+    try:
+        assert stack_main.up(settings) == 0
+    finally:
+        listener.close()
+    assert started == {"slow-first", "quick-after"}
 
 
 def test_cluster_node_names_hold_their_port_so_two_clusters_can_share_a_machine(tmp_path: Path) -> None:
