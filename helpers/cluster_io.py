@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 import pika
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, TopicAlreadyExistsError
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 
-from helpers import clients, config, waiting
+from helpers import clients, config, kafka_io, waiting
 
 KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
@@ -126,21 +126,10 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, inter
 def reset_topic(topic: str, partitions: int, replication_factor: int = 3,
                 configs: dict[str, str] | None = None, timeout_s: float = 60.0) -> pd.DataFrame:
     """Delete and recreate a topic empty, wait until every partition has a leader and a full ISR; its table."""
+    spec = {topic: {"num_partitions": partitions, "replication_factor": replication_factor,
+                    "configs": dict(configs or {})}}
     with admin() as client:
-        if topic in client.list_topics():
-            client.delete_topics([topic], timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
-            wait_until(lambda: topic not in client.list_topics(), timeout_s, f"Kafka cluster: deleting {topic}")
-        spec = {topic: {"num_partitions": partitions, "replication_factor": replication_factor,
-                        "configs": dict(configs or {})}}
-        deadline = time.monotonic() + timeout_s
-        while True:  # a just-deleted topic can linger in the controller for a moment
-            try:
-                client.create_topics(spec, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS)
-                break
-            except TopicAlreadyExistsError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.2)
+        kafka_io.recreate_topics(client, spec, timeout_s)
     seen: list[pd.DataFrame] = []  # the table that showed it replicated: another broker may still lag behind
 
     def replicated() -> bool:

@@ -18,6 +18,7 @@ client factory first checks that Kafka answers and raises `clients.BrokerUnavail
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -33,6 +34,7 @@ from kafka.errors import (
     NonEmptyGroupError,
     NotCoordinatorError,
     TopicAlreadyExistsError,
+    for_code,
 )
 from kafka.serializer import Deserializer
 from kafka.serializer.wrapper import DeserializeWrapper
@@ -45,6 +47,7 @@ SESSION_TIMEOUT_MS = 6_000
 HEARTBEAT_INTERVAL_MS = 500
 SETTLE_POLL_MS = 1000  # settle()'s polls: long enough for a group join to finish inside one
 RESET_TIMEOUT_S = 30.0
+RECREATE_RETRY_S = 0.1  # between creates that found the name still taken
 
 
 def admin(**overrides: Any) -> KafkaAdminClient:
@@ -76,25 +79,10 @@ def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | Non
                  timeout_s: float = RESET_TIMEOUT_S) -> dict[str, int]:
     """Delete and recreate each topic empty with its partition count; wait until all are usable."""
     names = list(partitions)
+    spec = {name: {"num_partitions": count, "replication_factor": 1, "configs": dict(configs or {})}
+            for name, count in partitions.items()}
     with admin() as client:
-        existing = set(client.list_topics()) & set(names)
-        if existing:
-            client.delete_topics(sorted(existing), timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
-            waiting.until(lambda: not set(client.list_topics()) & existing, timeout_s,
-                          f"Kafka: deleting {sorted(existing)} did not finish")
-        spec = {name: {"num_partitions": count, "replication_factor": 1, "configs": dict(configs or {})}
-                for name, count in partitions.items()}
-
-        def created() -> bool:
-            nonlocal spec
-            try:
-                client.create_topics(spec, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS)
-                return True
-            except TopicAlreadyExistsError:  # a just-deleted topic can linger in the controller for a moment
-                spec = {name: options for name, options in spec.items() if name not in client.list_topics()}
-                return not spec
-
-        waiting.until(created, timeout_s, f"Kafka: {sorted(spec)} could not be created", interval_s=0.1)
+        recreate_topics(client, spec, timeout_s)
         client.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
         described = {topic["name"]: len(topic["partitions"]) for topic in client.describe_topics(names)}
     if described != dict(partitions):
@@ -102,15 +90,45 @@ def reset_topics(partitions: Mapping[str, int], configs: Mapping[str, str] | Non
     return dict(sorted(described.items()))
 
 
+def recreate_topics(client: KafkaAdminClient, spec: Mapping[str, Mapping[str, Any]], timeout_s: float) -> None:
+    """Delete the topics `spec` names, then create each as `spec` says, within `timeout_s`.
+
+    A broker creates any topic a client asks about (`auto.create.topics.enable`, on by default), with one
+    partition. So a client still open that asks for a topic between its delete and its create leaves a
+    stand-in behind: the create then finds the name taken, and that stand-in is deleted again, never kept.
+    """
+    deadline, pending = waiting.Deadline(timeout_s), dict(spec)
+    while True:
+        _delete_and_wait(client, sorted(set(pending) & set(client.list_topics())), deadline.remaining())
+        result = client.create_topics(pending, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
+        errors = {topic["name"]: for_code(topic["error_code"]) for topic in result["topics"] if topic["error_code"]}
+        failed = {name: error.__name__ for name, error in errors.items() if error is not TopicAlreadyExistsError}
+        if failed:
+            raise RuntimeError(f"Kafka: could not create topics: {failed}")
+        pending = {name: options for name, options in pending.items() if name in errors}
+        if not pending:
+            return
+        if not deadline.remaining():
+            raise TimeoutError(f"Kafka: {sorted(pending)} came back each time it was deleted, for {timeout_s:g} s: "
+                               "a client still open keeps asking for it, and the broker creates any topic a client "
+                               "asks for. Close that client (or restart the kernel), then re-run this cell")
+        time.sleep(RECREATE_RETRY_S)  # or the controller still holds the deleted topic for a moment
+
+
 def delete_topics(names: Iterable[str], timeout_s: float = RESET_TIMEOUT_S) -> list[str]:
     """Delete the named topics that exist and wait until they are gone; return them, sorted."""
     with admin() as client:
         existing = sorted(set(client.list_topics()) & set(names))
-        if existing:
-            client.delete_topics(existing, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
-            waiting.until(lambda: not set(client.list_topics()) & set(existing), timeout_s,
-                          f"Kafka: deleting {existing} did not finish")
+        _delete_and_wait(client, existing, timeout_s)
     return existing
+
+
+def _delete_and_wait(client: KafkaAdminClient, names: list[str], timeout_s: float) -> None:
+    """Delete the named topics (one already gone is no error) and wait until the broker lists none of them."""
+    if names:
+        client.delete_topics(names, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
+        waiting.until(lambda: not set(client.list_topics()) & set(names), timeout_s,
+                      f"Kafka: deleting {names} did not finish")
 
 
 #: Group-coordinator errors that pass by themselves (e.g. on a brand-new broker): reset_group waits them out.

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from kafka import TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from helpers import banking, kafka_io, projection, workload
@@ -43,6 +43,36 @@ def test_reset_topics_leaves_an_empty_topic_with_the_requested_partitions(topic:
     table = kafka_io.offsets_table(topic)
     assert table["partition"].tolist() == [0, 1, 2, 3]
     assert table["end_offset"].tolist() == [0, 0, 0, 0]
+
+
+def ask_for_the_topic_before_each_create(monkeypatch, topic: str, times: int) -> list[set[int]]:
+    """Before each of the first `times` creates, an open client asks for `topic`; the partitions each was told."""
+    create, told = KafkaAdminClient.create_topics, list[set[int]]()
+
+    def create_after_a_stray_request(client: KafkaAdminClient, new_topics, **options):
+        if len(told) < times:
+            with kafka_io.producer() as stray:  # a metadata request: the broker creates the topic it is asked about
+                told.append(stray.partitions_for(topic))
+        return create(client, new_topics, **options)
+
+    monkeypatch.setattr(KafkaAdminClient, "create_topics", create_after_a_stray_request)
+    return told
+
+
+@pytest.mark.live
+def test_reset_topics_deletes_the_stand_in_an_open_client_made_between_delete_and_create(topic, monkeypatch) -> None:
+    told = ask_for_the_topic_before_each_create(monkeypatch, topic, times=1)
+    assert kafka_io.reset_topics({topic: 3}) == {topic: 3}
+    assert told == [{0}]  # the broker had made a one-partition stand-in, which the reset did not keep
+    assert kafka_io.offsets_table(topic)["partition"].tolist() == [0, 1, 2]
+
+
+@pytest.mark.live
+def test_reset_topics_names_the_fix_when_an_open_client_keeps_bringing_the_topic_back(topic, monkeypatch) -> None:
+    told = ask_for_the_topic_before_each_create(monkeypatch, topic, times=1_000)
+    with pytest.raises(TimeoutError, match="a client still open keeps asking for it.*restart the kernel"):
+        kafka_io.reset_topics({topic: 3}, timeout_s=2)
+    assert len(told) >= 2 and all(partitions == {0} for partitions in told)
 
 
 @pytest.mark.live
