@@ -101,11 +101,11 @@ def recreate_topics(client: KafkaAdminClient, spec: Mapping[str, Mapping[str, An
     while True:
         _delete_and_wait(client, sorted(set(pending) & set(client.list_topics())), deadline.remaining())
         result = client.create_topics(pending, timeout_ms=clients.KAFKA_REQUEST_TIMEOUT_MS, raise_errors=False)
-        errors = {topic["name"]: for_code(topic["error_code"]) for topic in result["topics"] if topic["error_code"]}
-        failed = {name: error.__name__ for name, error in errors.items() if error is not TopicAlreadyExistsError}
-        if failed:
-            raise RuntimeError(f"Kafka: could not create topics: {failed}")
-        pending = {name: options for name, options in pending.items() if name in errors}
+        refused = [topic for topic in result["topics"] if topic["error_code"]]
+        for topic in refused:
+            if (error := for_code(topic["error_code"])) is not TopicAlreadyExistsError:
+                raise error(f"Kafka: could not create {topic['name']}: {topic.get('error_message')}")
+        pending = {topic["name"]: pending[topic["name"]] for topic in refused}
         if not pending:
             return
         if not deadline.remaining():

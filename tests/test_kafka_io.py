@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from kafka import KafkaAdminClient, TopicPartition
+from kafka.errors import InvalidConfigurationError
 from kafka.structs import OffsetAndMetadata
 
 from helpers import banking, kafka_io, projection, workload
@@ -73,6 +74,12 @@ def test_reset_topics_names_the_fix_when_an_open_client_keeps_bringing_the_topic
     with pytest.raises(TimeoutError, match="a client still open keeps asking for it.*restart the kernel"):
         kafka_io.reset_topics({topic: 3}, timeout_s=2)
     assert len(told) >= 2 and all(partitions == {0} for partitions in told)
+
+
+@pytest.mark.live
+def test_reset_topics_passes_on_the_brokers_reason_when_it_refuses_the_topic(topic: str) -> None:
+    with pytest.raises(InvalidConfigurationError, match="could not create test-kafka-io: Invalid value abc .*retention.ms"):
+        kafka_io.reset_topics({topic: 1}, configs={"retention.ms": "abc"})
 
 
 @pytest.mark.live
