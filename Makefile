@@ -15,7 +15,7 @@ PINNED := $(if $(LOCK),--constraint $(LOCK))
 LOCK_PYTHONS := 3.11 3.13
 UV := uv==0.13.8
 
-.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile bench clean test-faults test-rerun test-learner strip
+.PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile estimate bench clean test-faults test-rerun test-learner strip
 .PHONY: lock test-latest
 
 help:  ## list the targets
@@ -79,6 +79,9 @@ execute: up $(if $(NEEDS_CLUSTER),up-cluster)  ## regenerate every notebook's st
 
 profile: up $(if $(NEEDS_CLUSTER),up-cluster)  ## run every notebook (not saved) and print each one's total time and 3 slowest cells
 	$(PY) -m tooling.profile $(NB)
+
+estimate: $(STAMP)  ## how long each notebook takes a learner (core, exercises, deeper), by the rule in tooling/estimate.py
+	$(PY) -m tooling.estimate $(NB)
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
