@@ -6,8 +6,6 @@ import socket
 
 import pytest
 
-from tooling.notebooks import warning_lines
-
 
 class KafkaPythonConnecting(socket.socket):
     """A socket kafka-python opened and has not handed to a connection yet: its repr names this class.
@@ -62,7 +60,12 @@ def pytest_collectstart(collector) -> None:
 def pytest_runtest_call(item):
     """Fail a notebook cell whose fresh run printed a Python warning on stderr, which nbval does not compare."""
     result = yield
-    found = warning_lines(getattr(item, "test_outputs", None) or [])  # nbval's cell items keep their fresh outputs
+    outputs = getattr(item, "test_outputs", None)  # nbval's cell items keep their fresh outputs; no other item has them
+    if outputs is None:
+        return result
+    from tooling.notebooks import warning_lines  # here: nbclient is slow to import, and most test runs need none
+
+    found = warning_lines(outputs)
     if found:
         item.raise_cell_error("Cell printed a warning on stderr: fix it at its source", "\n".join(found))
     return result

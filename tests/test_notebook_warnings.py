@@ -49,7 +49,7 @@ def nbval(tmp_path: Path, *cells: str) -> subprocess.CompletedProcess:
         cell.execution_count = number
     nbformat.write(notebook, tmp_path / "warns.ipynb")
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "conftest",
-                           "--rootdir", str(tmp_path), *NBVAL_ARGS[:-2], str(tmp_path / "warns.ipynb")],
+                           "--rootdir", str(tmp_path), *NBVAL_ARGS, str(tmp_path / "warns.ipynb")],
                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300, check=False)
 
 
