@@ -92,6 +92,10 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m tooling.bench
 
+.PHONY: test-bench
+test-bench: up $(BENCH_STAMP)  ## the bench's librdkafka measurements on the live broker (tests/bench)
+	$(PY) -m pytest -p no:cacheprovider tests/bench
+
 clean: down  ## remove the brokers' local state and the course data
 	rm -rf .stack .data results
 

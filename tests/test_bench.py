@@ -185,21 +185,6 @@ def test_kafka_and_store_measurements_run(tmp_path) -> None:
     assert bench.es_replay(tmp_path, 30, snapshot=True) > 0
 
 
-def test_librdkafka_measurements_run() -> None:
-    pytest.importorskip("confluent_kafka", reason="the bench extra: pip install -e '.[bench]'")
-    from helpers import kafka_io
-
-    topic = "bench-test-smoke-librdkafka"
-    kafka_io.reset_topics({topic: 1})
-    try:
-        assert bench.confluent_produce(topic, 200, flush_each=False, **{"enable.idempotence": True}) > 0
-        assert bench.confluent_send_cost(topic, 40) > 0
-        rate, startup = bench.confluent_consume(topic, 200, batch=20)
-        assert rate > 0 and 0 <= startup <= 1
-    finally:
-        kafka_io.delete_topics([topic])
-
-
 def test_least_cost_makes_every_call_in_chunks_and_reports_microseconds() -> None:
     calls: list[bytes] = []
     cost = bench.least_cost_us(calls.append, 60, chunks=6)

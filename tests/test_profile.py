@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 
 from tooling import profile
 
@@ -58,6 +59,7 @@ def test_report_names_total_slowest_cells_budget_and_error() -> None:
     assert lines[5] == "  ERROR: CellExecutionError: boom"
 
 
+@pytest.mark.live  # a Jupyter kernel runs the notebook
 def test_profile_runs_a_notebook_without_saving_it_and_reports_a_failing_one(tmp_path) -> None:
     path = tmp_path / "nb.ipynb"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"),
@@ -72,6 +74,7 @@ def test_profile_runs_a_notebook_without_saving_it_and_reports_a_failing_one(tmp
     assert profile.main([str(path)]) == 1
 
 
+@pytest.mark.live  # a Jupyter kernel runs the notebook
 def test_profile_finds_the_waiting_lesson_of_a_real_run(tmp_path) -> None:
     path = tmp_path / "nb.ipynb"
     shown = "from helpers import waiting\nwith waiting.shown('a timer to expire', limit_s=5, tick_s=0.01):\n    pass"

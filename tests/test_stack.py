@@ -190,6 +190,7 @@ def test_malformed_kafka_address_is_reported_as_such() -> None:
         clients.require_kafka(settings)
 
 
+@pytest.mark.live
 def test_notebook_00_fails_fast_naming_the_broker_and_the_fix() -> None:
     # A cell that waited for kafka-python's own 30 s bootstrap timeout would fail with KafkaTimeoutError, not
     # with the course's message; the cell timeout bounds a hang (generously: the machine may be loaded).
@@ -213,6 +214,7 @@ def test_terminate_stops_only_the_pid_file_process(tmp_path: Path) -> None:
     assert process.terminate(pid_file, grace_s=5) is False
 
 
+@pytest.mark.live
 def test_kafka_storage_is_formatted_even_when_the_cluster_id_starts_with_a_dash(tmp_path: Path, monkeypatch) -> None:
     # about 1 id in 64 starts with `-`, which Kafka's storage tool used to read as an option
     random_id = native_kafka.new_cluster_id

@@ -36,6 +36,16 @@ NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIM
               "--nbval-kernel-startup-timeout=120", "--nbval-sanitize-with", "notebooks/sanitize.cfg"]
 
 
+#: A line in which Python names a warning (DeprecationWarning, FutureWarning, UserWarning, ...) as it prints one.
+WARNING = re.compile(r"\w*Warning\b")
+
+
+def warning_lines(outputs: list[dict[str, Any]]) -> list[str]:
+    """Every stderr line of these cell outputs (stored or fresh) that names a Python warning."""
+    return [line for output in outputs if output.get("output_type") == "stream" and output.get("name") == "stderr"
+            for line in "".join(output["text"]).splitlines() if WARNING.search(line)]
+
+
 def overwritten(text: str) -> str:
     """A stream's text as a terminal shows it: what a carriage return went back over is gone (progress lines)."""
     return OVERWRITTEN.sub("", text)
