@@ -123,7 +123,7 @@ def take_valid(channel: BlockingChannel, queue: str, parse: Callable[[bytes], An
             try:
                 accepted.append(parse(body))
             except (ValueError, KeyError, TypeError) as error:
-                channel.basic_nack(method.delivery_tag, requeue=False)
+                channel.basic_nack(method.delivery_tag, requeue=False)  # not requeued: dead-lettered (reason rejected)
                 refused.append(Refused(method.routing_key, body, f"{type(error).__name__}: {error}"))
             else:
                 channel.basic_ack(method.delivery_tag)

@@ -48,6 +48,14 @@ def open_channel(settings: config.Settings | None = None) -> BlockingChannel:
     return connect(settings).channel()
 
 
+def server_version(connection: pika.BlockingConnection) -> tuple[int, int, int]:
+    """The RabbitMQ release the broker announced when `connection` opened, e.g. (4, 3, 6)."""
+    announced = connection._impl.server_properties["version"]  # pika keeps connection.start's properties here
+    text = announced.decode() if isinstance(announced, bytes) else announced
+    major, minor, patch = (int(part) for part in text.split(".")[:3])
+    return major, minor, patch
+
+
 def reset(channel: BlockingChannel, exchanges: Iterable[str] = (), queues: Iterable[str] = ()) -> list[str]:
     """Delete a notebook's queues and exchanges (missing ones are fine); return the names, sorted."""
     names: list[str] = []

@@ -43,12 +43,28 @@ def test_queue_type(capsys: pytest.CaptureFixture[str]) -> None:
                     lambda needs: "stream" if needs["replay"] and needs["replicated"] else "classic")
 
 
+def reject(channel, delivery_tag: int) -> None:  # noqa: ANN001
+    """A failed delivery, put back: counts toward x-delivery-limit on every RabbitMQ version."""
+    channel.basic_reject(delivery_tag, requeue=True)
+
+
+def nack(channel, delivery_tag: int) -> None:  # noqa: ANN001
+    """'Not now': counts on 3.10 and 4.0, not from 4.3, so the checker must refuse it on every version."""
+    channel.basic_nack(delivery_tag, requeue=True)
+
+
+def drop(channel, delivery_tag: int) -> None:  # noqa: ANN001
+    """Dead-letters at once, with reason `rejected`: no delivery limit involved."""
+    channel.basic_reject(delivery_tag, requeue=False)
+
+
 @pytest.mark.live
 def test_delivery_limit_on_a_live_broker(capsys: pytest.CaptureFixture[str]) -> None:
     channel = rabbit_io.open_channel()
 
     def check(answer):  # noqa: ANN001, ANN202
-        return checks.check_delivery_limit(answer, channel, "tests.cluster-ex.q", "tests.cluster-ex.dead")
+        declare, fail = answer if isinstance(answer, tuple) else (answer, answer)
+        return checks.check_delivery_limit(declare, fail, channel, "tests.cluster-ex.q", "tests.cluster-ex.dead")
 
     def declare(limit: int | None, dead: bool = True):  # noqa: ANN202
         def answer(ch, queue: str, dead_letters: str) -> None:  # noqa: ANN001
@@ -61,7 +77,11 @@ def test_delivery_limit_on_a_live_broker(capsys: pytest.CaptureFixture[str]) -> 
         return answer
 
     try:
-        assert_verdicts(capsys, check, declare(2), declare(3), declare(1), declare(2, dead=False), declare(None))
+        assert_verdicts(capsys, check, (declare(2), reject), (declare(3), reject), (declare(1), reject),
+                        (declare(2, dead=False), reject), (declare(None), reject),
+                        (declare(2), nack), (declare(2), drop))
+        checks.check_delivery_limit(declare(2), nack, channel, "tests.cluster-ex.q", "tests.cluster-ex.dead")
+        assert checks.NOT_NOW in capsys.readouterr().out, "a nacking answer is told why, on every version"
     finally:
         for name in ("tests.cluster-ex.q", "tests.cluster-ex.dead"):
             channel.queue_delete(name)

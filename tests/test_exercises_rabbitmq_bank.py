@@ -35,7 +35,7 @@ def handle_with(on_poison, on_good="ack"):
                 if action == "ack":
                     channel.basic_ack(method.delivery_tag)
                 elif action in ("nack", "requeue"):
-                    channel.basic_nack(method.delivery_tag, requeue=action == "requeue")
+                    channel.basic_nack(method.delivery_tag, requeue=action == "requeue")  # a learner's answer: requeue is the wrong one
 
     return handle
 

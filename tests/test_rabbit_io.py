@@ -184,7 +184,7 @@ def test_rejected_message_is_dead_lettered_with_x_death(channel):
     channel.basic_publish("", work, b"poison")
 
     (message,) = rabbit_io.drain(channel, work, max_messages=1, ack=False)
-    channel.basic_nack(message.method.delivery_tag, requeue=False)
+    channel.basic_nack(message.method.delivery_tag, requeue=False)  # not requeued: dead-lettered, reason rejected
     channel.cancel()
 
     (dead_letter,) = rabbit_io.drain(channel, dead, max_messages=1, inactivity_timeout_s=2.0)
@@ -196,6 +196,13 @@ def test_rejected_message_is_dead_lettered_with_x_death(channel):
 
 
 @pytest.mark.live
+def test_server_version_is_the_release_rabbitmqctl_reports(channel):
+    version = rabbit_io.server_version(channel.connection)
+    assert len(version) == 3 and version >= (3, 10, 0), version
+    reported = channel.connection._impl.server_properties["version"]
+    assert ".".join(map(str, version)) == (reported.decode() if isinstance(reported, bytes) else reported)
+
+
 def test_unroutable_mandatory_publish_is_reported(channel):
     channel.confirm_delivery()
     with pytest.raises(pika.exceptions.UnroutableError):

@@ -66,31 +66,50 @@ def check_queue_type(answer: Callable[[dict[str, bool]], str]) -> Verdict:
 
 # --- 12: a delivery limit that dead-letters (checked against the live cluster) -------------------
 
+NOT_NOW = ("basic_nack(requeue=True) means 'not now': from RabbitMQ 4.3 it no longer counts toward "
+           "x-delivery-limit, so the poison message would come back forever. A failed delivery is "
+           "basic_reject(delivery_tag, requeue=True), which counts on every version")
 
-def check_delivery_limit(answer: Callable[[Any, str, str], None], channel: Any, queue: str, dead_letters: str,
-                         limit: int = 2) -> Verdict:
-    """Check declare(channel, queue, dead_letters): a quorum queue that dead-letters after `limit` redeliveries."""
+
+class CallLog:
+    """The channel as the learner's `fail` sees it: every attribute it uses is forwarded, and its name noted."""
+
+    def __init__(self, channel: Any) -> None:
+        self.channel, self.calls = channel, set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.add(name)
+        return getattr(self.channel, name)
+
+
+def check_delivery_limit(declare: Callable[[Any, str, str], None], fail: Callable[[Any, int], None], channel: Any,
+                         queue: str, dead_letters: str, limit: int = 2) -> Verdict:
+    """Check declare(channel, queue, dead_letters) and fail(channel, delivery_tag): dead-lettered after `limit` failures."""
     for name in (queue, dead_letters):
         channel.queue_delete(name)
     channel.queue_declare(dead_letters, durable=True)
-    ok, _ = attempt(answer, channel, queue, dead_letters,
+    ok, _ = attempt(declare, channel, queue, dead_letters,
                     hint="queue_declare(queue, durable=True, arguments={'x-queue-type': 'quorum', ...})")
     if not ok:
         return Verdict(False)
     channel.basic_publish("", queue, b"poison")
-    deliveries = 0
+    deliveries, seen = 0, CallLog(channel)
     for method, _properties, _body in channel.consume(queue, inactivity_timeout=2.0):
         if method is None:
             break
         deliveries += 1
-        channel.basic_nack(method.delivery_tag, requeue=True)
-        if deliveries > limit + 3:
+        ok, _ = attempt(fail, seen, method.delivery_tag, hint="channel.basic_reject(delivery_tag, requeue=...)")
+        if not ok or deliveries > limit + 3:
             break
     channel.cancel()
+    if not ok:
+        return Verdict(False)
+    if "basic_nack" in seen.calls:
+        return failed(NOT_NOW)
     method, properties, _ = channel.basic_get(dead_letters, auto_ack=True)
     reason = (properties.headers or {}).get("x-death", [{}])[0].get("reason", b"") if method else None
     reason = reason.decode() if isinstance(reason, bytes) else reason
     if deliveries != limit + 1 or reason != "delivery_limit":
-        return failed(f"a message delivered {limit + 1} times (1 + {limit} redeliveries), then dead-lettered "
+        return failed(f"a message delivered {limit + 1} times (1 + {limit} failures put back), then dead-lettered "
                       f"with reason delivery_limit", (limit + 1, "delivery_limit"), (deliveries, reason))
     return passed(f"delivered {deliveries} times, then dead-lettered to {dead_letters} with reason delivery_limit.")
