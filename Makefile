@@ -89,7 +89,9 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side by side (table + results/bench-*.csv)
 	$(PY) -m tooling.bench
 
-clean: down  ## remove the brokers' local state and the course data
+clean: $(STAMP)  ## stop the cluster, then the brokers, then remove their local state and the course data
+	$(PY) -m tooling.stack down --cluster all
+	$(PY) -m tooling.stack down
 	rm -rf .stack .data results
 
 # Launching elsewhere: Binder's way (non-root, fresh copy, binder/postBuild + binder/start) and a real browser.
