@@ -47,8 +47,12 @@ down: $(STAMP)  ## stop the brokers that `make up` started
 status: $(STAMP)  ## show each service, how it was started, and a live round trip
 	$(PY) -m tooling.stack status
 
-lab: up  ## open JupyterLab on the course
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+# Jupyter refuses to run as root without --allow-root (a container, WSL or a cloud VM often logs in as root).
+USER_ID ?= $(shell id -u)
+LAB_ARGS ?= $(if $(filter 0,$(USER_ID)),--allow-root)
+
+lab: up  ## open JupyterLab on the course (LAB_ARGS: more options; --allow-root is added for root)
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)  ## ruff over helpers, tooling, tests and notebooks
 	$(VENV)/bin/ruff check helpers tooling tests conftest.py notebooks

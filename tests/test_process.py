@@ -75,11 +75,3 @@ def test_without_proc_the_start_comes_from_ps(monkeypatch: pytest.MonkeyPatch, s
     assert process.identity(stranger.pid) == process._ps_start(stranger.pid) != ""
     monkeypatch.setattr(process, "_ps_start", lambda pid: None)  # the process is gone
     assert process.identity(stranger.pid) == "" and process.started_at(stranger.pid) is None
-
-
-def test_make_clean_stops_the_cluster_then_the_stack_then_removes_state() -> None:
-    planned = subprocess.run(["make", "-n", "clean"], capture_output=True, text=True, check=True,
-                             cwd=config.PROJECT_ROOT).stdout.splitlines()
-    steps = [next(i for i, line in enumerate(planned) if line.endswith(marker) or marker.startswith("rm") and marker in line)
-             for marker in ("tooling.stack down --cluster all", "tooling.stack down", "rm -rf .stack")]
-    assert steps == sorted(steps) and len(set(steps)) == 3, planned
