@@ -146,6 +146,10 @@ def cell_text(cell: nbformat.NotebookNode) -> tuple[list[str], str, list[str]]:
 Action = Callable[[], Awaitable[None]]
 
 
+async def _stack_is_up() -> None:
+    """`make up` where the scenario stopped no broker: every service already answers, so it starts nothing."""
+
+
 class Learner:
     """One kernel working through one notebook the way a person does."""
 
@@ -248,12 +252,13 @@ class Learner:
         plan = self.fix_plan(run)
         if not plan:
             return f"{run.describe()} (the suite cannot follow the fix it names: {run.message[-200:]!r})"
+        actions = {"stack": _stack_is_up, **(actions or {})}
         done = []
         for step in plan:
             if isinstance(step, str):
-                if step not in (actions or {}):
-                    return f"{run.describe()} (the fix says to {step} action the scenario cannot take)"
-                await (actions or {})[step]()
+                if step not in actions:
+                    return f"{run.describe()} (the fix needs another kernel to shut down, and there is none)"
+                await actions[step]()
                 done.append({"stack": "make up", "kernel": "shut the other kernel down"}[step])
                 continue
             again = await self.run(step)
