@@ -242,7 +242,7 @@ class Learner:
                 plan.append(self.setup_cell)
             elif clause["above"]:
                 plan += before[-2:] if clause["above"].lower().startswith("two ") else before[-1:]
-        return plan + [run.index] if clauses else []
+        return (plan if plan[-1:] == [run.index] else plan + [run.index]) if clauses else []
 
     async def follow_fix(self, run: Execution, actions: Mapping[str, Action] | None = None) -> str:
         """Do what `run`'s error says, then run its cell again. When every step and the cell pass, mark `run` fixed

@@ -174,3 +174,19 @@ def test_a_run_all_that_stops_early_fails_even_when_the_error_names_a_fix(played
 def test_a_warning_in_a_fresh_run_fails_it(played) -> None:
     top, _, _, _ = played["warns"]
     assert top.outcome == "FAILED" and "99[4] warned: " in top.detail and "UserWarning" in top.detail, top
+
+
+LOCKED_SETUP = ("import fcntl\nlock = open('lock', 'w')\ntry:\n    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                "except BlockingIOError:\n    raise RuntimeError('notebook 99 is running in another kernel: "
+                "shut that kernel down, then re-run this Setup cell') from None\n" + SETUP)
+
+
+def test_a_refused_second_kernel_follows_its_fix_by_shutting_the_first_down(tmp_path: Path) -> None:
+    path = fake_notebook(tmp_path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[2].source = LOCKED_SETUP
+    nbformat.write(notebook, path)
+    result = asyncio.run(scenarios.two_kernels(path))
+    assert result.outcome == "clear error", result
+    assert result.detail.startswith("99[2] RuntimeError: notebook 99 is running in another kernel") and \
+        result.detail.endswith("-> followed shut the other kernel down, 99[2]: passed"), result
