@@ -37,9 +37,11 @@ FIX = re.compile(r"re-?run|make (?:up|status)|tooling\.stack up|setup cell|(?:re
 #: The clauses of a fix the suite follows, in the order the message gives them: a kernel to shut down, the stack to
 #: bring up, a span of cells up to the failed one, a whole section, the Setup cell, or the cell(s) just above.
 STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut that kernel down)"
+                  r"|(?P<restart>restart (?:the|this|your) kernel)"
                   r"|(?P<stack>make (?:up|status)\b(?!-)|tooling\.stack up)"
                   r"|(?P<span>(?:cells )?from (?:the first cell of )?section (?P<span_from>\d+)"
-                  r"|section (?P<span_on>\d+) on\b|(?P<span_here>this section from its first cell)"
+                  r"|section (?P<span_on>\d+)(?: on\b| from its first(?: \w+)? cell)"
+                  r"|(?P<span_here>this section from its first(?: \w+)? cell)"
                   r"|(?P<span_setup>from the setup cell)|(?P<span_all>this notebook)(?! from))"
                   r"|section (?P<section>\d+)"
                   r"|(?P<setup>setup cells?)"
@@ -175,6 +177,10 @@ class Learner:
         if self.client.km is not None and await self.client.km.is_alive():
             await self.client.km.shutdown_kernel()
 
+    async def restart_kernel(self) -> None:
+        """Kernel > Restart Kernel: a fresh process, every variable gone."""
+        await self.client.km.restart_kernel()
+
     @property
     def code_cells(self) -> list[int]:
         """Indexes of the code cells, in order."""
@@ -228,16 +234,17 @@ class Learner:
         before = [index for index in self.code_cells if index < run.index]
         clauses = list(STEP.finditer(run.message))
         for clause in clauses:
-            if clause["kernel"] or clause["stack"]:
-                plan.append("kernel" if clause["kernel"] else "stack")
+            if clause["kernel"] or clause["stack"] or clause["restart"]:
+                plan.append(next(action for action in ("kernel", "stack", "restart") if clause[action]))
             elif clause["span"]:
                 first = (self.section((int(clause["span_from"] or clause["span_on"] or 0)) or [None])[0]
                          if clause["span_from"] or clause["span_on"] else
                          self.section_start(run.index) if clause["span_here"] else
                          self.setup_cell if clause["span_setup"] else self.code_cells[0])
                 plan += [index for index in before if first is not None and index >= first]
-            elif clause["section"]:
-                plan += self.section(int(clause["section"]))
+            elif clause["section"]:  # a whole section, or the part above the failed cell when it is in it
+                cells = self.section(int(clause["section"]))
+                plan += [index for index in cells if index < run.index] if run.index in cells else cells
             elif clause["setup"]:
                 plan.append(self.setup_cell)
             elif clause["above"]:
@@ -252,14 +259,15 @@ class Learner:
         plan = self.fix_plan(run)
         if not plan:
             return f"{run.describe()} (the suite cannot follow the fix it names: {run.message[-200:]!r})"
-        actions = {"stack": _stack_is_up, **(actions or {})}
+        actions = {"stack": _stack_is_up, "restart": self.restart_kernel, **(actions or {})}
         done = []
         for step in plan:
             if isinstance(step, str):
                 if step not in actions:
                     return f"{run.describe()} (the fix needs another kernel to shut down, and there is none)"
                 await actions[step]()
-                done.append({"stack": "make up", "kernel": "shut the other kernel down"}[step])
+                done.append({"stack": "make up", "kernel": "shut the other kernel down",
+                             "restart": "restart the kernel"}[step])
                 continue
             again = await self.run(step)
             done.append(again.label)
