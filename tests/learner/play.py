@@ -33,6 +33,7 @@ INTERRUPT_AFTERS_S = (1.0, 0.5, 0.25)
 #: How an error's own message names what to do: re-run a cell, `make up`/`make status`, restart or shut down a
 #: kernel, or run a named cell or section ("run the publishing cell above, then this one").
 FIX = re.compile(r"re-?run|make (?:up|status)|tooling\.stack up|setup cell|(?:restart|shut down) (?:the|that) kernel"
+                 r"|shut (?:the|that) kernel down"
                  r"|\brun (?:the|this|that|section|from)\b[^.;:]{0,60}?\b(?:cells?|section|notebook)\b", re.I)
 #: The clauses of a fix the suite follows, in the order the message gives them: a kernel to shut down, the stack to
 #: bring up, a span of cells up to the failed one, a whole section, the Setup cell, or the cell(s) just above.
@@ -42,7 +43,7 @@ STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut tha
                   r"|(?P<span>(?:cells )?from (?:the first cell of )?section (?P<span_from>\d+)"
                   r"|section (?P<span_on>\d+)(?: on\b| from its first(?: \w+)? cell)"
                   r"|(?P<span_here>this section from its first(?: \w+)? cell)"
-                  r"|(?P<span_setup>from the setup cell)|(?P<span_all>this notebook)(?! from))"
+                  r"|(?P<span_setup>from the setup cell)|(?P<span_all>(?<=run )this notebook)(?! from))"
                   r"|section (?P<section>\d+)"
                   r"|(?P<setup>setup cells?)"
                   r"|the (?P<above>(?:two )?(?:[\w-]+ ){0,2}cells? above|cell that \w+ it)", re.I)
@@ -232,7 +233,8 @@ class Learner:
         cell itself comes last. Empty when no clause of the message is one the suite can follow."""
         plan: list[int | str] = []
         before = [index for index in self.code_cells if index < run.index]
-        clauses = list(STEP.finditer(run.message))
+        fix = FIX.search(run.message)  # what comes before the fix is the problem's description, not the fix
+        clauses = list(STEP.finditer(run.message, fix.start())) if fix else []
         for clause in clauses:
             if clause["kernel"] or clause["stack"] or clause["restart"]:
                 plan.append(next(action for action in ("kernel", "stack", "restart") if clause[action]))
