@@ -43,7 +43,7 @@ STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut tha
                   r"|(?P<span>(?:cells )?from (?:the first cell of )?section (?P<span_from>\d+)"
                   r"|section (?P<span_on>\d+)(?: on\b| from its first(?: \w+)? cell)"
                   r"|(?P<span_here>this section from its first(?: \w+)? cell)"
-                  r"|(?P<span_setup>from the setup cell)|(?P<span_all>(?<=run )this notebook)(?! from))"
+                  r"|(?P<span_setup>from the setup cell)|(?P<span_all>(?<=run )this notebook(?!'s| from)))"
                   r"|section (?P<section>\d+)"
                   r"|(?P<setup>setup cells?)"
                   r"|the (?P<above>(?:two )?(?:[\w-]+ ){0,2}cells? above|cell that \w+ it)", re.I)
@@ -251,6 +251,7 @@ class Learner:
                 plan.append(self.setup_cell)
             elif clause["above"]:
                 plan += before[-2:] if clause["above"].lower().startswith("two ") else before[-1:]
+        plan = [step for number, step in enumerate(plan) if number == 0 or plan[number - 1] != step]  # make up once
         return (plan if plan[-1:] == [run.index] else plan + [run.index]) if clauses else []
 
     async def follow_fix(self, run: Execution, actions: Mapping[str, Action] | None = None) -> str:

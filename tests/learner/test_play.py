@@ -128,6 +128,8 @@ def test_the_fix_plan_follows_the_message_clause_by_clause(tmp_path: Path) -> No
              "re-run this section from its first consuming cell": [6], "re-run section 2 from its first cell": [6],
              "re-run section 2": [6], "re-run from section 1's publish cell": [4, 6],
              "close it or restart the kernel, then re-run this cell": ["restart", 6],
+             "Kafka is not reachable. Start the brokers with `make up` (on Binder: `python -m tooling.stack up`), "
+             "then re-run this notebook's Setup cell": ["stack", 2, 6],
              "found 0 of the cell above (another kernel running this notebook may have taken them): "
              "run the publishing cell above, then this one": [4, 6],
              "shut that kernel down (Kernel > Shut Down Kernel), then re-run this cell": ["kernel", 6],
