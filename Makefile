@@ -47,8 +47,12 @@ down: $(STAMP)  ## stop the brokers that `make up` started
 status: $(STAMP)  ## show each service, how it was started, and a live round trip
 	$(PY) -m tooling.stack status
 
-lab: up  ## open JupyterLab on the course
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+# Jupyter refuses to run as root without --allow-root (a container, WSL or a cloud VM often logs in as root).
+USER_ID ?= $(shell id -u)
+LAB_ARGS ?= $(if $(filter 0,$(USER_ID)),--allow-root)
+
+lab: up  ## open JupyterLab on the course (LAB_ARGS: more options; --allow-root is added for root)
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)  ## ruff over helpers, tooling, tests and notebooks
 	$(VENV)/bin/ruff check helpers tooling tests conftest.py notebooks
@@ -96,7 +100,9 @@ bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side 
 test-bench: up $(BENCH_STAMP)  ## the bench's librdkafka measurements on the live broker (tests/bench)
 	$(PY) -m pytest -p no:cacheprovider tests/bench
 
-clean: down  ## remove the brokers' local state and the course data
+clean: $(STAMP)  ## stop the cluster, then the brokers, then remove their local state and the course data
+	$(PY) -m tooling.stack down --cluster all
+	$(PY) -m tooling.stack down
 	rm -rf .stack .data results
 
 # Launching elsewhere: Binder's way (non-root, fresh copy, binder/postBuild + binder/start) and a real browser.

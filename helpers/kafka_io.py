@@ -154,7 +154,8 @@ def reset_group(*groups: str, timeout_s: float = 15.0) -> None:
     def why() -> str:
         if NonEmptyGroupError.__name__ in result.values():
             return (f"Kafka: groups {pending} still have members (a consumer left open by an interrupted cell or "
-                    "another kernel keeps heartbeating): close it or restart the kernel, then re-run this cell. "
+                    "another kernel keeps heartbeating): close it, or restart the kernel and re-run from the Setup cell "
+                    "down to this cell (a restarted kernel has lost the Setup's names). "
                     "They did not leave")
         return f"Kafka: groups {pending} have no coordinator (run `make status`, then re-run this cell). None came"
 

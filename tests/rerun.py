@@ -13,7 +13,9 @@ mean three runs with identical compared outputs. The brokers are whatever the en
 (KAFKA_BOOTSTRAP_SERVERS, RABBITMQ_URL, COURSE_STATE_DIR, COURSE_DATA_DIR).
 
 Prints one line per notebook and run, with the first failing cell of any failure (full pytest output in
-results/rerun/runN-<notebook>.log), and exits non-zero if any run of any notebook failed.
+results/rerun/runN-<notebook>.log), and exits non-zero if any run of any notebook failed. Each run records every
+cell's time (tooling.cell_times) in .stack/cell-times.json, which then holds the last run's:
+`python -m tooling.profile --from .stack/cell-times.json` prints `make profile`'s table from it, with no run of its own.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tooling.notebooks import NBVAL_ARGS
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 3600
 LOG_DIR = ROOT / "results" / "rerun"
+CELL_TIMES = ROOT / ".stack" / "cell-times.json"
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
 EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Unavailable|Timeout\w*|Refused|Event))\b.*")
 
@@ -69,7 +72,8 @@ def summary(text: str) -> str:
 def run_nbval(path: Path, report: Path, log: Path) -> Outcome:
     """Run strict nbval over one notebook in a fresh pytest process; read its outcome from the JUnit report."""
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *NBVAL_ARGS,
-               f"--junitxml={report}", str(path.relative_to(ROOT))]
+               "-p", "tooling.cell_times", f"--cell-times={CELL_TIMES}", f"--junitxml={report}",
+               str(path.relative_to(ROOT))]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as output:
         subprocess.run(command, cwd=ROOT, timeout=RUN_TIMEOUT_S, check=False, stdout=output,
@@ -116,6 +120,7 @@ def main(argv: list[str]) -> int:
             if run == 3:
                 stack("down")
                 stack("up")
+            CELL_TIMES.unlink(missing_ok=True)  # the file keeps the last run's times only
             outcome = {path.name: run_nbval(path, Path(scratch) / f"run{run}-{path.stem}.xml",
                                             LOG_DIR / f"run{run}-{path.stem}.log") for path in paths}
             results.append(outcome)
@@ -130,6 +135,7 @@ def main(argv: list[str]) -> int:
         if args.after_make_test:
             marks.insert(0, "pass")  # make test stops CI before this script when a notebook fails
         print(f"{name:<45} {marks[0]:<6} {marks[1]:<6} {marks[2]}")
+    print(f"\nrun 3's cell times: python -m tooling.profile --from {CELL_TIMES.relative_to(ROOT)}")
     return 1 if failures else 0
 
 

@@ -81,3 +81,48 @@ def test_profile_finds_the_waiting_lesson_of_a_real_run(tmp_path) -> None:
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
                                                    nbformat.v4.new_code_cell(shown)]), path)
     assert [c.waits_for for c in profile.profile(path).cells] == ["", "a timer to expire"]
+
+
+def test_an_nbval_run_records_each_cells_time_and_the_profile_prints_it_without_running(tmp_path, capsys) -> None:
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "03_x.ipynb"
+    shown = "from helpers import waiting\nimport time\nwith waiting.shown('a timer to expire', limit_s=9, tick_s=0.01):\n" \
+            "    time.sleep(3.2)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"),
+                                                   nbformat.v4.new_code_cell("x = 1"),
+                                                   nbformat.v4.new_code_cell(shown),
+                                                   nbformat.v4.new_code_cell("import time\ntime.sleep(3.2)")]), path)
+    times = tmp_path / "cell-times.json"
+    times.write_text(json.dumps({"notebooks": {"01_other.ipynb": {"cells": [], "error": ""}}}))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval-lax",
+                          "--nbval-current-env", "-p", "tooling.cell_times", f"--cell-times={times}", str(path)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    recorded = json.loads(times.read_text())["notebooks"]
+    assert list(recorded) == ["01_other.ipynb", "03_x.ipynb"]  # merged, not overwritten
+    assert [(c["index"], c["waits_for"]) for c in recorded["03_x.ipynb"]["cells"]] == [
+        (1, ""), (2, "a timer to expire"), (3, "")]
+    assert recorded["03_x.ipynb"]["cells"][3 - 1]["seconds"] > 3
+    capsys.readouterr()
+    assert profile.main(["--from", str(times), "03_x.ipynb"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("03_x.ipynb: ") and lines[0].endswith("s, 3 code cells")
+    slowest = {line.split()[1]: line for line in lines[1:4]}  # the order of the two slow cells is the machine's
+    assert slowest["3"].endswith("import time  OVER BUDGET") and "OVER BUDGET" not in slowest["2"]
+    assert lines[4] == "  1 cell(s) over 3 s: 3"
+    assert lines[5].startswith("  waiting lesson: cell 2 (") and lines[5].endswith("waits for a timer to expire")
+    assert lines[-1].startswith(f"(recorded by an nbval run in {times}) 1 notebooks in ")
+    assert lines[-1].endswith("; 1 cell(s) over 3 s, 1 waiting lesson(s) over it")
+
+
+def test_a_recorded_failure_fails_the_profile(tmp_path, capsys) -> None:
+    import json
+
+    times = tmp_path / "cell-times.json"
+    cell = {"index": 4, "first_line": "producer.send(...)", "seconds": 0.5, "waits_for": ""}
+    times.write_text(json.dumps({"notebooks": {"05_x.ipynb": {"cells": [cell], "error": "cell 4: Failed"}}}))
+    assert profile.main(["--from", str(times)]) == 1
+    assert "  ERROR: cell 4: Failed" in capsys.readouterr().out

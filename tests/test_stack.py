@@ -343,6 +343,7 @@ def test_stopping_a_process_that_exits_at_that_moment_is_no_error(tmp_path: Path
         raise ProcessLookupError(3, "No such process")
 
     monkeypatch.setattr(process, "alive", lambda pid: len(sent) < 2)  # still there for SIGKILL and SIGTERM
+    monkeypatch.setattr(process, "started_at", lambda pid: 0.0)  # and started before its pid file was written
     monkeypatch.setattr(process.os, "kill", gone)
     assert process.kill_hard(pid_file) is True
     assert sent == [signal.SIGKILL, signal.SIGTERM] and not pid_file.exists()

@@ -2,9 +2,11 @@
 
     python -m tooling.profile                              # every notebook
     python -m tooling.profile notebooks/01_*.ipynb         # some of them
+    python -m tooling.profile --from .stack/cell-times.json   # the times a strict nbval run recorded (no run)
 
 Each notebook runs top to bottom in a fresh kernel against the running brokers, exactly as `make execute`
-runs it, but nothing is saved. Per notebook it prints the total time and the slowest cells (index and first
+runs it, but nothing is saved. With --from, the times come from an nbval run that recorded them
+(tooling.cell_times, loaded by tests/rerun.py), so CI profiles the runs it makes anyway. Per notebook it prints the total time and the slowest cells (index and first
 line), and marks cells over the budget (3 s). A cell whose lesson is a wait shows it with `waiting.shown(why, ...)`,
 which ticks on stderr: the report names it a waiting lesson, with its reason, and does not count it over budget.
 It asserts no time: it exits 0 unless a notebook raises.
@@ -13,6 +15,7 @@ It asserts no time: it exits 0 unless a notebook raises.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -111,22 +114,46 @@ def profile(path: Path) -> Profile:
     return Profile(path.name, time.perf_counter() - started, tuple(cells), error)
 
 
+def recorded(path: Path, names: Sequence[str] = ()) -> list[Profile]:
+    """The profiles an nbval run recorded in a JSON file (tooling.cell_times), all or those of the notebooks named;
+    a notebook's total is the sum of its cells' times."""
+    notebooks = json.loads(path.read_text())["notebooks"]
+    profiles = []
+    for name, entry in notebooks.items():
+        if names and name not in names:
+            continue
+        cells = tuple(CellTime(c["index"], c["first_line"], c["seconds"], c["waits_for"]) for c in entry["cells"])
+        profiles.append(Profile(name, sum(c.seconds for c in cells), cells, entry["error"]))
+    return profiles
+
+
+def summary(profiles: Sequence[Profile], seconds: float) -> str:
+    """The last line: how many notebooks, in how long, cells over budget, waiting lessons over it, failures."""
+    over = sum(len(over_budget(p.cells)) for p in profiles)
+    waits = sum(1 for p in profiles for c in p.cells if c.waits_for and c.seconds > BUDGET_S)
+    failed = [p.name for p in profiles if p.error]
+    return (f"{len(profiles)} notebooks in {seconds:.0f} s; {over} cell(s) over {BUDGET_S:g} s, "
+            f"{waits} waiting lesson(s) over it" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: profile the notebooks named (default: all), print a report; 1 if any notebook raised."""
     parser = argparse.ArgumentParser(prog="python -m tooling.profile", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/NN_*.ipynb)")
+    parser.add_argument("--from", dest="source", type=Path, help="print the times an nbval run recorded in this JSON")
     args = parser.parse_args(argv)
+    if args.source is not None:
+        profiles = recorded(args.source, [path.name for path in args.notebooks])
+        print("\n".join(format_profile(p) for p in profiles))
+        print(f"\n(recorded by an nbval run in {args.source}) " + summary(profiles, sum(p.total_s for p in profiles)))
+        return 1 if not profiles or any(p.error for p in profiles) else 0
     paths = args.notebooks or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
     started, profiles = time.perf_counter(), []
     for path in paths:
         profiles.append(profile(path))
         print(format_profile(profiles[-1]), flush=True)
-    over = sum(len(over_budget(p.cells)) for p in profiles)
-    waits = sum(1 for p in profiles for c in p.cells if c.waits_for and c.seconds > BUDGET_S)
-    failed = [p.name for p in profiles if p.error]
-    print(f"\n{len(profiles)} notebooks in {time.perf_counter() - started:.0f} s; {over} cell(s) over {BUDGET_S:g} s, "
-          f"{waits} waiting lesson(s) over it" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    print("\n" + summary(profiles, time.perf_counter() - started))
+    return 1 if any(p.error for p in profiles) else 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import asyncio
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -29,10 +30,27 @@ HANG_BOUND_S = float(os.environ.get("LEARNER_CELL_TIMEOUT_S", "120"))
 #: How long after sending a consuming cell the learner presses Interrupt: ~1 s, and sooner on a re-run if the
 #: cell ended first (where a cell stands 1 s in depends on the machine's load; a correct cell survives any point).
 INTERRUPT_AFTERS_S = (1.0, 0.5, 0.25)
-#: How an error's text (or what the cell printed with it) names what to do: re-run a cell, `make up`/`make status`,
-#: restart or shut down a kernel, or run a named cell or section ("run the publishing cell above, then this one").
+#: How an error's own message names what to do: re-run a cell, `make up`/`make status`, restart or shut down a
+#: kernel, or run a named cell or section ("run the publishing cell above, then this one").
 FIX = re.compile(r"re-?run|make (?:up|status)|tooling\.stack up|setup cell|(?:restart|shut down) (?:the|that) kernel"
+                 r"|shut (?:the|that) kernel down"
                  r"|\brun (?:the|this|that|section|from)\b[^.;:]{0,60}?\b(?:cells?|section|notebook)\b", re.I)
+#: The clauses of a fix the suite follows, in the order the message gives them: a kernel to shut down, the stack to
+#: bring up, a span of cells up to the failed one, a whole section, the Setup cell, or the cell(s) just above.
+STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut that kernel down)"
+                  r"|(?P<restart>restart (?:the|this|your) kernel)"
+                  r"|(?P<stack>make (?:up|status)\b(?!-)|tooling\.stack up)"
+                  r"|(?P<span>(?:cells )?from (?:the first cell of )?section (?P<span_from>\d+)"
+                  r"|section (?P<span_on>\d+)(?: on\b| from its first(?: \w+)? cell)"
+                  r"|(?P<span_here>this section from its first(?: \w+)? cell)"
+                  r"|(?P<span_setup>from the setup cell)|(?P<span_all>(?<=run )this notebook(?!'s| from)))"
+                  r"|section (?P<section>\d+)"
+                  r"|(?P<setup>setup cells?)"
+                  r"|the (?P<above>(?:two )?(?:[\w-]+ ){0,2}cells? above|cell that \w+ it)", re.I)
+#: What the course's recovery hook prints under a broker error (helpers/recovery.py): part of the error's message.
+ADVICE = re.compile(r"^👉 .*", re.M)
+#: A warning as Python prints it on stderr (tests/test_notebook_warnings.py checks the stored outputs the same way).
+WARNING = re.compile(r"\w*Warning\b")
 #: A cell that talks to a broker: Kafka, RabbitMQ or Redis calls, through the helpers or the clients.
 BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|pika|kafka|redis)\.|\bchannel\.\w+\("
                          r"|\.(?:poll|send|flush|commit|consume|basic_\w+|queue_\w+|exchange_\w+)\("
@@ -41,11 +59,12 @@ BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|pika|kaf
 CONSUMING_CALL = re.compile(r"\.(?:poll|consume|basic_consume|basic_get)\(|\b(?:drain|consuming)\(")
 DEFINITION = re.compile(r"^def (\w+)\(", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+SECTION_HEADING = re.compile(r"^#{2,3} (\d+)\.", re.M)
 
 
 @dataclass
 class Execution:
-    """One execution of one cell: how long it took and what went wrong, if anything."""
+    """One execution of one cell: how long it took, what went wrong, and the fix the suite followed, if any."""
 
     notebook: str
     index: int
@@ -53,8 +72,10 @@ class Execution:
     hung: bool = False
     interrupted: bool = False
     errors: list[str] = field(default_factory=list)
-    text: str = ""
+    message: str = ""  # the error's own message (and the recovery hook's advice under it), not what the cell printed
+    warnings: list[str] = field(default_factory=list)
     expected: bool = False
+    fixed: str = ""  # the fix the error named, followed, after which the cell passed
 
     @property
     def label(self) -> str:
@@ -62,26 +83,31 @@ class Execution:
         return f"{self.notebook[:2]}[{self.index}]"
 
     @property
+    def failed(self) -> bool:
+        """True when the cell hung or raised."""
+        return self.hung or bool(self.errors)
+
+    @property
     def names_fix(self) -> bool:
-        """True when the error's text, or what the cell printed with it, says what to do."""
-        return bool(FIX.search(self.text))
+        """True when the error's own message says what to do."""
+        return bool(FIX.search(self.message))
 
     @property
     def raw(self) -> bool:
-        """A hang, or an error that names no fix (KeyboardInterrupt after a deliberate interrupt is expected)."""
-        return not self.expected and (self.hung or (bool(self.errors) and not self.names_fix))
+        """A hang or an error that no followed fix cured (KeyboardInterrupt after a deliberate interrupt is expected)."""
+        return self.failed and not self.expected and not self.fixed
 
     def describe(self) -> str:
-        """One line for the report: the cell and its first error (or the hang)."""
+        """One line for the report: the cell and its first error (or the hang), and the fix that cured it."""
         if self.hung:
             return f"{self.label} still running after {HANG_BOUND_S:.0f} s (hang)"
-        problem = self.errors[0] if self.errors else "ok"
-        return f"{self.label} {problem}"[:240]
+        problem = self.errors[0][:160] if self.errors else "ok"
+        return f"{self.label} {problem}" + (f" -> {self.fixed}" if self.fixed else "")
 
 
 @dataclass
 class Verdict:
-    """A scenario's outcome: ok, clear error (every error names a fix) or FAILED (a hang or a raw error)."""
+    """A scenario's outcome: ok, clear error (its target cell failed, named a fix, and the fix worked) or FAILED."""
 
     outcome: str
     detail: str = ""
@@ -93,31 +119,38 @@ class Verdict:
 
 def verdict(executions: list[Execution], problems: list[str] | None = None) -> Verdict:
     """Fold executions (and problems the scenario found itself) into one verdict naming the first bad cell."""
-    raw = [run for run in executions if run.raw]
-    if problems or raw:
-        details = list(problems or []) + [run.describe() for run in raw]
+    details = list(problems or []) + [run.describe() for run in executions if run.raw]
+    details += [f"{run.label} warned: {warning}"[:240] for run in executions for warning in run.warnings]
+    if details:
         more = f" (+{len(details) - 1} more)" if len(details) > 1 else ""
         return Verdict("FAILED", details[0] + more, details)
-    clear = [run for run in executions if run.errors and not run.expected]
-    if clear:
-        more = f" (+{len(clear) - 1} more)" if len(clear) > 1 else ""
-        return Verdict("clear error", clear[0].describe() + more, [run.describe() for run in clear])
+    cleared = [run.describe() for run in executions if run.fixed]
+    if cleared:
+        more = f" (+{len(cleared) - 1} more)" if len(cleared) > 1 else ""
+        return Verdict("clear error", cleared[0] + more, cleared)
     return Verdict("ok")
 
 
-def cell_text(cell: nbformat.NotebookNode) -> tuple[list[str], str]:
-    """A cell's error outputs as `Name: value` lines, and what it said: error messages and printed text, without
-    colour and without the traceback's frames (their paths and source lines name modules, not fixes)."""
-    errors, parts = [], []
+def cell_text(cell: nbformat.NotebookNode) -> tuple[list[str], str, list[str]]:
+    """A cell's errors as `Name: value` lines; their own message (with the recovery hook's advice, without colour
+    and without the traceback's frames, whose paths and source lines name modules, not fixes); its warnings."""
+    errors, message, warnings = [], [], []
     for output in cell.get("outputs", []):
         if output.output_type == "error":
             errors.append(f"{output.ename}: {output.evalue}".splitlines()[0] if output.evalue else output.ename)
-            parts.extend([output.ename, output.evalue])
-        elif output.output_type == "stream":
-            parts.append("".join(output.text))
-        else:
-            parts.append("".join(output.get("data", {}).get("text/plain", "")))
-    return errors, ANSI.sub("", "\n".join(parts))
+            message.append(f"{output.ename}: {output.evalue}")
+        elif output.output_type == "stream" and output.name == "stdout" and errors:
+            message.extend(ADVICE.findall(ANSI.sub("", "".join(output.text))))
+        elif output.output_type == "stream" and output.name == "stderr":
+            warnings.extend(line.strip() for line in "".join(output.text).splitlines() if WARNING.search(line))
+    return errors, ANSI.sub("", "\n".join(message)), warnings
+
+
+Action = Callable[[], Awaitable[None]]
+
+
+async def _stack_is_up() -> None:
+    """`make up` where the scenario stopped no broker: every service already answers, so it starts nothing."""
 
 
 class Learner:
@@ -139,6 +172,15 @@ class Learner:
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
                         tb: TracebackType | None) -> None:
         await self._kernel.__aexit__(kind, error, tb)
+
+    async def shut_down(self) -> None:
+        """Shut this kernel down, as Kernel > Shut Down Kernel does (the context's exit then has nothing to stop)."""
+        if self.client.km is not None and await self.client.km.is_alive():
+            await self.client.km.shutdown_kernel()
+
+    async def restart_kernel(self) -> None:
+        """Kernel > Restart Kernel: a fresh process, every variable gone."""
+        await self.client.km.restart_kernel()
 
     @property
     def code_cells(self) -> list[int]:
@@ -168,6 +210,76 @@ class Learner:
                                 for cell in self.notebook.cells[:index])]
         return (after_heading or self.code_cells)[0]
 
+    def section(self, number: int) -> list[int]:
+        """The code cells of section `number` (a `## N.` heading), up to the next section's heading."""
+        headings = [index for index, cell in enumerate(self.notebook.cells)
+                    if cell.cell_type == "markdown" and re.search(r"^##? ", cell.source, re.M)]
+        start = next((index for index in headings if any(int(found) == number for found in
+                                                         SECTION_HEADING.findall(self.notebook.cells[index].source))),
+                     None)
+        if start is None:
+            return []
+        end = next((index for index in headings if index > start), len(self.notebook.cells))
+        return [index for index in self.code_cells if start < index < end]
+
+    def section_start(self, index: int) -> int:
+        """The first code cell of the section (`## ` heading) that holds cell `index`."""
+        heading = max((i for i, cell in enumerate(self.notebook.cells[:index])
+                       if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, re.M)), default=-1)
+        return next(i for i in self.code_cells if i > heading)
+
+    def fix_plan(self, run: Execution) -> list[int | str]:
+        """What the error's fix says to do, in its order: cell indexes and actions ('stack', 'kernel'); the failed
+        cell itself comes last. Empty when no clause of the message is one the suite can follow."""
+        plan: list[int | str] = []
+        before = [index for index in self.code_cells if index < run.index]
+        fix = FIX.search(run.message)  # what comes before the fix is the problem's description, not the fix
+        clauses = list(STEP.finditer(run.message, fix.start())) if fix else []
+        for clause in clauses:
+            if clause["kernel"] or clause["stack"] or clause["restart"]:
+                plan.append(next(action for action in ("kernel", "stack", "restart") if clause[action]))
+            elif clause["span"]:
+                first = (self.section((int(clause["span_from"] or clause["span_on"] or 0)) or [None])[0]
+                         if clause["span_from"] or clause["span_on"] else
+                         self.section_start(run.index) if clause["span_here"] else
+                         self.setup_cell if clause["span_setup"] else self.code_cells[0])
+                plan += [index for index in before if first is not None and index >= first]
+            elif clause["section"]:  # a whole section, or the part above the failed cell when it is in it
+                cells = self.section(int(clause["section"]))
+                plan += [index for index in cells if index < run.index] if run.index in cells else cells
+            elif clause["setup"]:
+                plan.append(self.setup_cell)
+            elif clause["above"]:
+                plan += before[-2:] if clause["above"].lower().startswith("two ") else before[-1:]
+        plan = [step for number, step in enumerate(plan) if number == 0 or plan[number - 1] != step]  # make up once
+        return (plan if plan[-1:] == [run.index] else plan + [run.index]) if clauses else []
+
+    async def follow_fix(self, run: Execution, actions: Mapping[str, Action] | None = None) -> str:
+        """Do what `run`'s error says, then run its cell again. When every step and the cell pass, mark `run` fixed
+        and return ""; otherwise return why the fix did not work (the failing step stays in the history)."""
+        if not run.names_fix:
+            return f"{run.describe()} (the error names no fix)"
+        plan = self.fix_plan(run)
+        if not plan:
+            return f"{run.describe()} (the suite cannot follow the fix it names: {run.message[-200:]!r})"
+        actions = {"stack": _stack_is_up, "restart": self.restart_kernel, **(actions or {})}
+        done = []
+        for step in plan:
+            if isinstance(step, str):
+                if step not in actions:
+                    return f"{run.describe()} (the fix needs another kernel to shut down, and there is none)"
+                await actions[step]()
+                done.append({"stack": "make up", "kernel": "shut the other kernel down",
+                             "restart": "restart the kernel"}[step])
+                continue
+            again = await self.run(step)
+            done.append(again.label)
+            if again.failed:
+                return (f"{run.label}'s fix did not work: followed {', '.join(done)}; "
+                        f"{again.describe()}")
+        run.fixed = "followed " + ", ".join(done) + ": passed"
+        return ""
+
     async def run(self, index: int, interrupt_after_s: float | None = None) -> Execution:
         """Execute one cell, optionally pressing Interrupt `interrupt_after_s` in; record and return the execution."""
         cell = self.notebook.cells[index]
@@ -186,8 +298,9 @@ class Learner:
             await self.client.km.interrupt_kernel()  # as a learner would, so that the next cell can run
         except DeadKernelError as error:
             cell.outputs = [nbformat.v4.new_output("error", ename="DeadKernelError", evalue=str(error), traceback=[])]
-        errors, text = cell_text(cell)
-        execution = Execution(self.path.name, index, time.monotonic() - started, hung, interrupted, errors, text)
+        errors, message, warnings = cell_text(cell)
+        execution = Execution(self.path.name, index, time.monotonic() - started, hung, interrupted, errors, message,
+                              warnings)
         execution.expected = interrupted and all(error.startswith("KeyboardInterrupt") for error in errors)
         self.history.append(execution)
         return execution
@@ -198,6 +311,6 @@ class Learner:
         executions: list[Execution] = []
         for index in indexes:
             executions.append(await self.run(index))
-            if stop_at_error and (executions[-1].hung or (executions[-1].errors and not executions[-1].expected)):
+            if stop_at_error and executions[-1].failed and not executions[-1].expected:
                 break
         return executions

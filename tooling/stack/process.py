@@ -1,4 +1,11 @@
-"""Background processes tracked by pid files: start, check, and stop only what we started."""
+"""Background processes tracked by pid files: start, check, and stop only what we started.
+
+A pid alone names whatever process holds that number now: after a reboot (or a wrap of the pid counter) it can be an
+unrelated process, which `down` would SIGTERM then SIGKILL and `up` would wait on as "still starting". So `spawn`
+writes the process's start (`identity`) under its pid, and `read_pid` trusts the pid only while the process holding
+it started at that same moment. A pid file a broker writes itself (RabbitMQ's rabbitmq.pid) has no such line: its
+pid is trusted only if that process was already running when the file was written (`started_at` <= the file's mtime).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,17 +31,68 @@ def spawn(command: list[str], log_file: Path, pid_file: Path, env: Mapping[str, 
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                  env=dict(env) if env is not None else None, start_new_session=True)
     _CHILDREN[child.pid] = child
-    pid_file.write_text(str(child.pid))
+    pid_file.write_text(f"{child.pid}\n{identity(child.pid)}\n")
     return child.pid
 
 
 def read_pid(pid_file: Path) -> int | None:
-    """The pid in a pid file, or None when the file is missing or the process is gone."""
+    """The pid in a pid file, or None when the file is missing, the process is gone, or the pid now names another
+    process (its start differs from the one recorded, or it started after the file was written)."""
     try:
-        pid = int(pid_file.read_text().strip())
+        text = pid_file.read_text()
+        mtime = pid_file.stat().st_mtime
+        pid = int(text.split("\n", 1)[0].strip())
     except (FileNotFoundError, ValueError):
         return None
-    return pid if alive(pid) else None
+    recorded = text.split("\n", 1)[1].strip() if "\n" in text.strip() else ""
+    if not alive(pid):
+        return None
+    if recorded:
+        return pid if identity(pid) == recorded else None
+    started = started_at(pid)
+    return pid if started is not None and started <= mtime + CLOCK_SLACK_S else None
+
+
+#: How far a process's start (from /proc or ps, to about a second) may seem to follow the pid file its process wrote.
+CLOCK_SLACK_S = 1.0
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields from the state on (field 3 first), or None without /proc or once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _ps_start(pid: int) -> str | None:
+    """`ps -o lstart= -p PID` (where there is no /proc, as on macOS), or None once the process is gone."""
+    result = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, check=False,
+                            env={**os.environ, "LC_ALL": "C"}, timeout=10)
+    return result.stdout.strip() or None
+
+
+def identity(pid: int) -> str:
+    """When this process started, as a token no other process given the same pid can share: on Linux the boot's id
+    and the start in clock ticks since boot (/proc/PID/stat field 22); elsewhere `ps -o lstart=`. "" if gone."""
+    fields = _proc_stat(pid)
+    if fields is not None:
+        return f"{Path('/proc/sys/kernel/random/boot_id').read_text().strip()} {fields[19]}"
+    if sys.platform.startswith("linux"):
+        return ""
+    return _ps_start(pid) or ""
+
+
+def started_at(pid: int) -> float | None:
+    """When this process started, in seconds since the epoch (to about a second), or None if it is gone."""
+    fields = _proc_stat(pid)
+    if fields is not None:
+        with open("/proc/stat") as stat:
+            boot = next(float(line.split()[1]) for line in stat if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    text = None if sys.platform.startswith("linux") else _ps_start(pid)
+    return time.mktime(time.strptime(text, "%a %b %d %H:%M:%S %Y")) if text else None
 
 
 def alive(pid: int) -> bool:
@@ -46,11 +105,8 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return True  # no /proc (macOS): kill(pid, 0) succeeded, so it exists
+    fields = _proc_stat(pid)
+    return fields is None or fields[0] != "Z"  # no /proc (macOS): kill(pid, 0) succeeded, so it exists
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
