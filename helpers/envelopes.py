@@ -1,7 +1,7 @@
 """Versioned event envelopes: Avro schemas per (type, version), a registry that refuses breaking
 changes, and decoding that resolves a writer's schema into a reader's.
 
-    registry = envelopes.Registry(mode="BACKWARD")
+    registry = envelopes.Registry(mode="BACKWARD_TRANSITIVE")
     registry.register("MoneyDeposited", envelopes.record_schema(banking.MoneyDeposited))   # -> 1
     envelopes.can_read(reader=v2, writer=v1)          # None when compatible, else the reason
     headers = {"type": "MoneyDeposited", "version": "1"}   # what every message carries
@@ -12,6 +12,13 @@ headers), every value a string, exactly as `banking.to_dict` writes them. Two he
 event's type and the schema version it was written with. A consumer looks the writer's schema up
 in the registry and lets Avro's schema resolution turn the record into the shape it reads: fields
 it does not know are dropped, fields the writer did not have take the reader's default.
+
+`Registry` is the course's in-process stand-in for a schema registry such as Confluent Schema
+Registry: it keeps versions per event type (no subjects), puts no schema id on the wire (the headers
+name type and version), and no serializer consults it (a producer that skips it is not stopped). Its
+compatibility modes carry Confluent's names and meanings: BACKWARD, FORWARD and FULL check the new
+schema against the latest version only, their _TRANSITIVE forms against every earlier version, and
+NONE checks nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from fastavro.validation import ValidationError, validate
 
 from helpers import banking
 
-MODES = ("BACKWARD", "FORWARD", "FULL")
+MODES = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE")
 TYPE_HEADER, VERSION_HEADER = "type", "version"
 
 
@@ -143,21 +150,31 @@ def can_read(reader: Mapping[str, Any], writer: Mapping[str, Any]) -> str | None
 
 
 def compatibility_problems(mode: str, new: Mapping[str, Any], old: Mapping[int, Mapping[str, Any]]) -> list[str]:
-    """Why `new` breaks `mode` against each earlier version in `old` ({version: schema}); empty when it passes."""
+    """Why `new` breaks `mode` against the versions in `old` ({version: schema}) it checks; empty when it passes.
+
+    A _TRANSITIVE mode checks every version in `old`; the others check the latest only; NONE checks nothing.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown compatibility mode {mode!r}: use one of {', '.join(MODES)}")
+    direction = mode.removesuffix("_TRANSITIVE")
+    if direction == "NONE":
+        return []
+    checked = sorted(old.items()) if mode.endswith("_TRANSITIVE") else sorted(old.items())[-1:]
     problems = []
-    for version, schema in sorted(old.items()):
-        if mode in ("BACKWARD", "FULL") and (why := can_read(reader=new, writer=schema)):
+    for version, schema in checked:
+        if direction in ("BACKWARD", "FULL") and (why := can_read(reader=new, writer=schema)):
             problems.append(f"a reader of the new schema cannot read v{version} events ({why})")
-        if mode in ("FORWARD", "FULL") and (why := can_read(reader=schema, writer=new)):
+        if direction in ("FORWARD", "FULL") and (why := can_read(reader=schema, writer=new)):
             problems.append(f"a v{version} reader cannot read events of the new schema ({why})")
     return problems
 
 
 @dataclass
 class Registry:
-    """Schemas by event type and version; `register` checks every earlier version (transitive)."""
+    """Schemas by event type and version; `register` checks the new one in the registry's compatibility mode.
+
+    The course's stand-in for a schema registry: no subjects, no schema ids, no serializer-side enforcement.
+    """
 
     mode: str = "BACKWARD"
     schemas: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)

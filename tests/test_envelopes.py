@@ -60,6 +60,45 @@ def test_a_union_read_as_its_plain_member_is_caught_whatever_the_sample() -> Non
     assert envelopes.can_read(reader=optional_amount, writer=V1) is None
 
 
+def test_the_modes_are_confluent_schema_registry_compatibility_types() -> None:
+    assert set(envelopes.MODES) == {"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+                                    "FULL", "FULL_TRANSITIVE"}
+    assert envelopes.Registry().mode == "BACKWARD"  # Confluent Schema Registry's default
+
+
+#: v3 drops currency and adds channel; v4 takes currency back as an ISO 4217 number. Each step reads the one before
+#: it, but a v4 reader cannot read v2's string currency.
+V3_NO_CURRENCY = schema_with(add=[{"name": "channel", "type": "string", "default": "branch"}])
+V4_NUMERIC_CURRENCY = {**V3_NO_CURRENCY, "fields": [*V3_NO_CURRENCY["fields"],
+                                                    {"name": "currency", "type": "int", "default": 978}]}
+
+
+@pytest.mark.parametrize(("mode", "refused"), [("NONE", False), ("BACKWARD", False), ("BACKWARD_TRANSITIVE", True),
+                                               ("FULL", False), ("FULL_TRANSITIVE", True)])
+def test_only_a_transitive_mode_checks_versions_before_the_latest(mode: str, refused: bool) -> None:
+    reg = envelopes.Registry(mode=mode)
+    assert [reg.register("MoneyDeposited", s) for s in (V1, V2, V3_NO_CURRENCY)] == [1, 2, 3]
+    if refused:
+        with pytest.raises(envelopes.SchemaRefused, match=rf"v4 refused under {mode} .*cannot read v2 events"):
+            reg.register("MoneyDeposited", V4_NUMERIC_CURRENCY)
+    else:
+        assert reg.register("MoneyDeposited", V4_NUMERIC_CURRENCY) == 4
+
+
+def test_a_non_transitive_mode_checks_the_latest_version_only() -> None:
+    add_channel_no_default = schema_with(add=[{"name": "channel", "type": "string"}])
+    old, v3 = {1: V1, 2: add_channel_no_default}, add_channel_no_default | {"doc": "v3"}
+    assert envelopes.compatibility_problems("BACKWARD", v3, old) == []  # v2 had channel: nothing else is asked
+    assert envelopes.compatibility_problems("BACKWARD_TRANSITIVE", v3, old) == [
+        "a reader of the new schema cannot read v1 events (No default value for field channel in MoneyDeposited)"]
+
+
+def test_none_checks_nothing() -> None:
+    reg = envelopes.Registry(mode="NONE")
+    reg.register("MoneyDeposited", V1)
+    assert reg.register("MoneyDeposited", schema_with(replace={"amount": {"name": "amount", "type": "double"}})) == 2
+
+
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown compatibility mode 'SIDEWAYS'"):
         envelopes.compatibility_problems("SIDEWAYS", V2, {1: V1})
@@ -68,19 +107,24 @@ def test_unknown_mode_is_refused() -> None:
 def test_registry_refuses_a_breaking_change_and_keeps_what_it_had() -> None:
     reg = registry()
     before = copy.deepcopy(reg.schemas)
-    with pytest.raises(envelopes.SchemaRefused, match=r"v3 refused under BACKWARD .*cannot read v1 .*field channel"):
+    with pytest.raises(envelopes.SchemaRefused, match=r"v3 refused under BACKWARD compatibility: a reader of the new schema cannot read v2 events "
+                                                         r"\(No default value for field channel in MoneyDeposited\)$"):
         reg.register("MoneyDeposited", schema_with(add=[{"name": "channel", "type": "string"}]))
     assert reg.schemas == before
     assert reg.register("MoneyDeposited", V2) == 2  # the same schema again is harmless
 
 
 def test_registry_checks_every_earlier_version() -> None:
-    reg = envelopes.Registry(mode="FORWARD")
+    reg = envelopes.Registry(mode="FORWARD_TRANSITIVE")
     reg.register("MoneyDeposited", V1)
     reg.register("MoneyDeposited", schema_with(add=[{"name": "channel", "type": "string"}]))
     # v3 drops occurred_at: v1 and v2 readers both need it
     with pytest.raises(envelopes.SchemaRefused, match=r"a v1 reader .*a v2 reader"):
         reg.register("MoneyDeposited", schema_with(drop=["occurred_at"], add=[{"name": "channel", "type": "string"}]))
+    assert envelopes.compatibility_problems(
+        "FORWARD", schema_with(drop=["occurred_at"], add=[{"name": "channel", "type": "string"}]), reg.schemas[
+            "MoneyDeposited"]) == ["a v2 reader cannot read events of the new schema (No default value for field "
+                                   "occurred_at in MoneyDeposited)"]
 
 
 @pytest.mark.parametrize("schema", [{"type": "record", "name": "MoneyDeposited"},

@@ -24,7 +24,13 @@ def v3(channel: dict | None) -> dict:
     return schema
 
 
-# --- a FULL-compatible v3 ---
+def without_currency_default(schema: dict) -> dict:
+    """The schema with currency required: compatible with v2 both ways, but a v3 reader cannot read v1 events."""
+    return {**schema, "fields": [{"name": "currency", "type": "string"} if f["name"] == "currency" else f
+                                 for f in schema["fields"]]}
+
+
+# --- a FULL_TRANSITIVE-compatible v3 ---
 
 @pytest.mark.parametrize("channel", [
     {"name": "channel", "type": "string", "default": "unknown"},
@@ -45,6 +51,8 @@ def test_full_v3_accepts_a_channel_with_a_default(capsys, channel) -> None:
     (lambda: {**v3({"name": "channel", "type": "string", "default": ""}),
               "fields": [f for f in v3({"name": "channel", "type": "string", "default": ""})["fields"]
                          if f["name"] != "amount"]}, "refused"),                           # drops a required field
+    (lambda: without_currency_default(v3({"name": "channel", "type": "string", "default": ""})),
+     "refused under FULL_TRANSITIVE compatibility: a reader of the new schema cannot read v1 events"),  # FULL passes it
 ])
 def test_full_v3_rejects_wrong_answers(capsys, answer, says) -> None:
     assert not checks.check_full_v3(answer)

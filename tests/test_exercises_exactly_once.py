@@ -98,6 +98,15 @@ def test_judge_step_rejects(capsys, output: list[bytes], committed: dict[int, in
     assert "❌" in out and says in out
 
 
+@pytest.mark.parametrize("committed", [{}, END])
+def test_judge_step_rejects_offsets_committed_by_the_consumer(capsys, committed: dict[int, int]) -> None:
+    """commit_transaction() then consumer.commit(): the broker's state looks right, the dual write is still there."""
+    assert not checks.judge_step(VALUES, VALUES, committed, END, direct_commits=1)
+    out = capsys.readouterr().out
+    assert "❌ Not yet: consumer.commit() was called 1 time(s): offsets committed by the consumer are a second write " \
+           "outside the transaction" in out and "send_offsets_to_transaction" in out
+
+
 def test_judge_step_accepts_any_order(capsys) -> None:
     assert checks.judge_step(VALUES, list(reversed(VALUES)), dict(END), END)
     assert "✅" in capsys.readouterr().out
@@ -160,10 +169,25 @@ def step_never_commits(producer, consumer, records, out_topic: str) -> None:
         producer.send(out_topic, key=r.key, value=r.value)
 
 
+def step_commits_offsets_outside(producer, consumer, records, out_topic: str) -> None:
+    """The dual write: the output in the transaction, the offsets by the consumer after it."""
+    producer.begin_transaction()
+    for r in records:
+        producer.send(out_topic, key=r.key, value=r.value)
+    producer.commit_transaction()
+    consumer.commit()
+
+
 @pytest.mark.live
 def test_transactional_step_on_the_broker(capsys) -> None:
     assert_verdicts(capsys, checks.check_transactional_step, step_reference, step_without_offsets, step_aborts,
-                    step_never_commits)
+                    step_never_commits, step_commits_offsets_outside)
+
+
+@pytest.mark.live
+def test_transactional_step_names_offsets_committed_outside_the_transaction(capsys) -> None:
+    assert not checks.check_transactional_step(step_commits_offsets_outside)
+    assert "❌ Not yet: consumer.commit() was called 1 time(s)" in capsys.readouterr().out
 
 
 @pytest.mark.live

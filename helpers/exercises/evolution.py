@@ -1,4 +1,4 @@
-"""Checkers for notebook 15 (evolving events): a FULL-compatible schema change, and a tombstone on a
+"""Checkers for notebook 15 (evolving events): a FULL_TRANSITIVE-compatible schema change, and a tombstone on a
 compacted topic checked against the live broker."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any
 from helpers import banking, compaction, envelopes, kafka_io
 from helpers.exercises import Verdict, attempt, failed, passed
 
-# --- a third version of MoneyDeposited, FULL compatible with v1 and v2 ---------------------------
+# --- a third version of MoneyDeposited, FULL_TRANSITIVE compatible (with v1 and v2) --------------
 
 V1 = envelopes.record_schema(banking.MoneyDeposited)
 V2 = {**V1, "fields": [*V1["fields"], {"name": "currency", "type": "string", "default": "EUR"}]}
 
 
 def check_full_v3(answer: Callable[[], Mapping[str, Any]]) -> Verdict:
-    """Check make_v3() -> a MoneyDeposited schema with a `channel` field that FULL registers after v1 and v2."""
+    """Check make_v3() -> a MoneyDeposited schema with a `channel` field that FULL_TRANSITIVE registers after v1, v2."""
     ok, schema = attempt(answer, hint="start from copy.deepcopy(V2) and append a 'channel' field with a default")
     if not ok:
         return Verdict(False)
@@ -27,7 +27,7 @@ def check_full_v3(answer: Callable[[], Mapping[str, Any]]) -> Verdict:
     if "channel" not in names:
         return failed("the new version needs a field named 'channel'", [*(f["name"] for f in V2["fields"]), "channel"],
                       names)
-    registry = envelopes.Registry(mode="FULL")
+    registry = envelopes.Registry(mode="FULL_TRANSITIVE")
     registry.register("MoneyDeposited", V1)
     registry.register("MoneyDeposited", V2)
     try:
@@ -37,7 +37,7 @@ def check_full_v3(answer: Callable[[], Mapping[str, Any]]) -> Verdict:
     if version != 3:
         return failed("that is v1 or v2 again, not a new version", 3, version)
     return passed("v3 adds channel with a default: new readers fill it in for old events and old readers "
-                  "skip it, so FULL compatibility (with v1 and v2) holds.")
+                  "skip it, so FULL_TRANSITIVE compatibility (with v1 and v2, not only the latest) holds.")
 
 
 # --- a tombstone on a compacted topic (live) --------------------------------------------------------

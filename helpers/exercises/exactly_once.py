@@ -55,9 +55,35 @@ EX_IN, EX_OUT, EX_GROUP, EX_TRANSACTIONAL_ID = (f"{EX_PREFIX}-{name}" for name i
 EX_RECORDS = 10
 
 
+class WatchedConsumer:
+    """The consumer handed to an answer: every call passes through, and each direct offset commit is counted."""
+
+    def __init__(self, consumer: Any) -> None:
+        """Wrap `consumer`; no commit counted yet."""
+        self._consumer, self.direct_commits = consumer, 0
+
+    def commit(self, *args: Any, **kwargs: Any) -> Any:
+        """KafkaConsumer.commit, counted: offsets committed by the consumer are outside any transaction."""
+        self.direct_commits += 1
+        return self._consumer.commit(*args, **kwargs)
+
+    def commit_async(self, *args: Any, **kwargs: Any) -> Any:
+        """KafkaConsumer.commit_async, counted like commit."""
+        self.direct_commits += 1
+        return self._consumer.commit_async(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        """Every other attribute is the consumer's own."""
+        return getattr(self._consumer, name)
+
+
 def judge_step(expected: Sequence[bytes], output: Sequence[bytes], committed: Mapping[int, int],
-               end: Mapping[int, int]) -> Verdict:
+               end: Mapping[int, int], direct_commits: int = 0) -> Verdict:
     """The verdict on what a read_committed reader and the group's committed offsets show after the step."""
+    if direct_commits:
+        return failed(f"consumer.commit() was called {direct_commits} time(s): offsets committed by the consumer are "
+                      "a second write outside the transaction (a crash between the two reprocesses the records, "
+                      "or skips them). Give the offsets to send_offsets_to_transaction and never commit them yourself")
     offsets_ok = dict(committed) == dict(end)
     if not output and not committed:
         return failed("nothing was committed: begin_transaction(), send, send_offsets_to_transaction(), "
@@ -109,14 +135,15 @@ def check_transactional_step(answer: Callable[[Any, Any, list, str], None]) -> V
             records = kafka_io.consume(consumer, max_records=EX_RECORDS, timeout_s=20)
             if len(records) != EX_RECORDS:
                 raise RuntimeError(f"Kafka: the checker read {len(records)} of {EX_RECORDS} input records; re-run the cell")
-            ok, _ = attempt(answer, producer, consumer, records, EX_OUT,
+            watched = WatchedConsumer(consumer)
+            ok, _ = attempt(answer, producer, watched, records, EX_OUT,
                             hint="begin_transaction(), send each value, send_offsets_to_transaction(), commit_transaction()")
             with contextlib.suppress(KafkaError):  # KafkaError: nothing open, the answer committed or aborted
                 producer.abort_transaction()  # whatever the answer left open is never committed by the checker
         if not ok:
             return Verdict(False)
         output = [r.value for r in kafka_io.read_to_end(EX_OUT, "read_committed")]
-        return judge_step(values, output, kafka_io.committed_offsets(EX_GROUP, EX_IN), end)
+        return judge_step(values, output, kafka_io.committed_offsets(EX_GROUP, EX_IN), end, watched.direct_commits)
     finally:
         _clean_up()
 

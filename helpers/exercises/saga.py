@@ -47,7 +47,7 @@ def check_must_refund(answer: Callable[[list[str]], bool]) -> Verdict:
 EX_TIMERS, EX_INBOX, EX_TTL_MS, EX_WAIT_S = "nb14.ex.timers", "nb14.ex.inbox", 1000, 15.0
 
 
-def judge_timer(transfer_id: str, at_once: int, arrived: Sequence[rabbit_io.Message]) -> Verdict:
+def judge_timer(transfer_id: str, ttl_ms: int, at_once: int, arrived: Sequence[rabbit_io.Message]) -> Verdict:
     """The verdict from what the inbox held right after the publish, and what arrived later."""
     if at_once:
         return failed("the message was in the inbox at once: publish to the timer queue, not to the inbox")
@@ -57,9 +57,14 @@ def judge_timer(transfer_id: str, at_once: int, arrived: Sequence[rabbit_io.Mess
     if len(arrived) > 1:
         return failed("publish one timer", 1, len(arrived))
     message = arrived[0]
-    reasons = [entry.get("reason") for entry in (message.properties.headers or {}).get("x-death", [])]
+    deaths = (message.properties.headers or {}).get("x-death", [])
+    reasons = [entry.get("reason") for entry in deaths]
     if reasons[:1] != ["expired"]:
         return failed("the message did not arrive by expiring", ["expired"], reasons)
+    expiration = deaths[0].get("original-expiration")  # the broker's record of the expiration it was published with
+    if expiration != str(ttl_ms):
+        return failed(f"the timer was armed for {expiration} ms, not the {ttl_ms} ms asked: "
+                      "expiration=str(ttl_ms)", str(ttl_ms), expiration)
     try:
         body = json.loads(message.body)
     except ValueError:
@@ -89,6 +94,6 @@ def check_arm_timer(answer: Callable[[Any, str, str, int], None]) -> Verdict:
         while rabbit_io.depth(channel, EX_TIMERS) and time.monotonic() < deadline:
             channel.connection.sleep(0.1)
         arrived = rabbit_io.drain(channel, EX_INBOX, max_messages=10, inactivity_timeout_s=0.5)
-        return judge_timer(transfer_id, at_once, arrived)
+        return judge_timer(transfer_id, EX_TTL_MS, at_once, arrived)
     finally:
         channel.connection.close()
