@@ -197,8 +197,9 @@ def in_container(settings: config.Settings, name: str, args: tuple[str, ...], ti
         raise RuntimeError("no Kafka node of the cluster is running: start it with `make up-cluster`")
     addresses = dict(zip(settings.cluster_kafka_addresses, (IN_NETWORK.format(node=n) for n in NODES), strict=True))
     translated = [",".join(addresses.get(part, part) for part in arg.split(",")) for arg in args]
-    config_args = ["--command-config", "$f"] if short_timeouts else []
-    script = ('f=$(mktemp) && printf "%s" "$0" > "$f" && exec timeout "$1" "${@:2}" ' + " ".join(config_args))
+    # the options go first: kafka-metadata-quorum takes them only before its subcommand
+    options = '--command-config "$f" ' if short_timeouts else ""
+    script = f'f=$(mktemp) && printf "%s" "$0" > "$f" && exec timeout "$1" "$2" {options}"${{@:3}}"'
     return up[0], ["bash", "-c", script, TOOL_CLIENT_CONFIG, f"{timeout_s:g}s", f"/opt/kafka/bin/{name}.sh",
                    *translated]
 
@@ -217,8 +218,8 @@ def run_tool(settings: config.Settings, name: str, *args: str, timeout_s: float 
             node, command = in_container(settings, name, args, timeout_s, short_timeouts)
             result = compose.execute(node, *command, timeout_s=timeout_s + 30, profile="cluster")
         else:
-            extra = ["--command-config", str(tool_client_config(settings))] if short_timeouts else []
-            result = subprocess.run(tool(settings, name, *args, *extra), capture_output=True, text=True,
+            options = ["--command-config", str(tool_client_config(settings))] if short_timeouts else []
+            result = subprocess.run(tool(settings, name, *options, *args), capture_output=True, text=True,
                                     timeout=timeout_s)
     except subprocess.TimeoutExpired as expired:
         output = (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
