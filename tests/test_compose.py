@@ -250,3 +250,21 @@ def test_mounted_config_files_keep_unix_line_endings() -> None:
     result = subprocess.run(["git", "check-attr", "eol", "--", *mounted, "docker-compose.yml", ".env"],
                             capture_output=True, text=True, check=True, cwd=config.PROJECT_ROOT)
     assert all(line.endswith(": eol: lf") for line in result.stdout.splitlines()), result.stdout
+
+
+def test_kafka_tools_run_in_a_running_node_with_in_network_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tooling.stack import cluster_kafka
+
+    monkeypatch.setattr(compose, "cluster_mode", lambda settings: "compose")
+    monkeypatch.setattr(compose, "running", lambda profile=None: {"kafka-2", "kafka-3", "rabbitmq-1"})
+    settings = config.load()
+    hosts = settings.cluster_kafka_addresses
+    node, command = cluster_kafka.in_container(settings, "kafka-metadata-quorum",
+                                               ("--bootstrap-server", ",".join(hosts[1:]), "describe", "--status"),
+                                               timeout_s=30, short_timeouts=True)
+    assert node == "kafka-2", "kafka-1 is down: the tool runs where a broker lives"
+    assert command[5:] == ["/opt/kafka/bin/kafka-metadata-quorum.sh", "--bootstrap-server",
+                           "kafka-2:19092,kafka-3:19092", "describe", "--status"]
+    script = command[2]
+    assert script.index('--command-config "$f"') < script.index('"${@:3}"'), "options before the subcommand"
+    assert command[3] == cluster_kafka.TOOL_CLIENT_CONFIG and command[4] == "30s"
