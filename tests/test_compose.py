@@ -68,7 +68,7 @@ def test_jvm_and_erlang_healthchecks_are_cheap_once_healthy(name: str) -> None:
     cheap, _, full = probe.partition(" || ")
     assert cheap.startswith("[ -e /run/health/ok ] && bash -c '</dev/tcp/127.0.0.1/"), "only a port, once marked"
     assert full.rstrip("; }").endswith("touch /run/health/ok"), "the mark is set only after the full check passes"
-    assert service["tmpfs"] == ["/run/health"], "the mark lives on a tmpfs, so every start checks fully again"
+    assert service["tmpfs"] == ["/run/health:mode=1777"], "on a tmpfs: every start checks fully again"
     assert service["healthcheck"]["start_interval"] == "1s" and "start_period" in service["healthcheck"]
 
 
