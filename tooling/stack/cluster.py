@@ -11,7 +11,9 @@ From a notebook (this is the course's tooling, not a Kafka or RabbitMQ API):
     cluster.start("kafka-2")            # back, and waited for (bounded)
 
 Natively each node is a process of ours (pid files under .stack/cluster/); with COURSE_STACK=compose the
-nodes are the `cluster` profile's services in docker-compose.yml.
+nodes are the `cluster` profile's services in docker-compose.yml, and rabbitmqctl and Kafka's tools run inside
+their containers (`docker compose exec`): no java, mvn or rabbitmqctl needed on the host. The mode follows how
+`up --cluster` started the nodes.
 """
 
 from __future__ import annotations
