@@ -141,6 +141,12 @@ strip:  ## drop per-run metadata from every notebook (what the pre-commit hook d
 test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (needs root; .ci/debian13)
 	.ci/debian13
 
+# The Docker path, live: a private Docker engine, look-alike images built here, notebooks 00 03 05 07 11 12 through
+# docker compose with no java, mvn or rabbitmqctl reachable, a broker crash, make down (needs root; .ci/compose).
+.PHONY: test-compose
+test-compose: $(STAMP)  ## the course through docker-compose.yml in a private engine (needs root; .ci/compose)
+	.ci/compose
+
 # The newest releases pyproject.toml's ranges allow, in a venv of their own: what would move against the lock,
 # then the tests that need no broker and every notebook under strict nbval. `make lock` adopts them.
 LATEST := .venv-latest

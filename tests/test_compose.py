@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import replace
 
 import pytest
 import yaml
 
 from helpers import config
-from tooling.stack import native_kafka, native_rabbitmq
+from tooling.stack import compose, native_kafka, native_rabbitmq
 
 COMPOSE = yaml.safe_load((config.PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -20,10 +21,11 @@ KAFKA_NODES = ["kafka-1", "kafka-2", "kafka-3"]
 RABBITMQ_NODES = ["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]
 
 
-def resolve(text: str) -> str:
-    """Substitute ${VAR} from .env, as docker compose does."""
-    pins = config.pinned_versions()
-    return re.sub(r"\$\{(\w+)\}", lambda m: pins[m.group(1)], text)
+def resolve(text: object, env: dict[str, str] | None = None) -> str:
+    """Substitute ${VAR} and ${VAR:-default} from .env and `env`, as docker compose does."""
+    values = {**config.pinned_versions(), **(env or {})}
+    return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}",
+                  lambda m: values[m.group(1)] if m.group(2) is None else values.get(m.group(1), m.group(2)), str(text))
 
 
 def test_compose_parses_with_every_service() -> None:
@@ -41,7 +43,7 @@ def test_rabbitmq_image_is_a_pinned_management_tag() -> None:
 
 def test_redis_image_is_a_pinned_release() -> None:
     image = resolve(SERVICES["redis"]["image"])
-    assert re.fullmatch(r"redis:\d+\.\d+\.\d+(-alpine)?", image), image
+    assert re.fullmatch(r"redis:\d+\.\d+(\.\d+)?(-alpine)?", image), image
 
 
 def test_rabbitmq_mounts_the_native_plugin_list() -> None:
@@ -59,6 +61,18 @@ def test_every_service_has_a_real_healthcheck(name: str) -> None:
                                                        "redis-cli ping"))
 
 
+@pytest.mark.parametrize("name", sorted(n for n in SERVICES if n != "redis"))
+def test_jvm_and_erlang_healthchecks_are_cheap_once_healthy(name: str) -> None:
+    service = SERVICES[name]
+    probe = service["healthcheck"]["test"][1]
+    cheap, _, full = probe.partition(" || ")
+    # The mark is named after process 1's start time, so a restarted container checks fully again.
+    assert cheap.startswith("m=/tmp/healthy-$$(cut -d' ' -f22 /proc/1/stat); [ -e $$m ] && bash -c '</dev/tcp/"), \
+        "only a port, once marked ($$: compose's escape for a literal $)"
+    assert full.rstrip("; }").endswith("touch $$m"), "the mark is set only after the full check passes"
+    assert service["healthcheck"]["start_interval"] == "1s" and "start_period" in service["healthcheck"]
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_every_port_is_bound_to_loopback(name: str) -> None:
     for port in SERVICES[name]["ports"]:
@@ -67,7 +81,7 @@ def test_every_port_is_bound_to_loopback(name: str) -> None:
 
 def test_kafka_advertises_an_address_clients_on_the_host_can_reach() -> None:
     env = SERVICES["kafka"]["environment"]
-    assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{config.DEFAULT_KAFKA_BOOTSTRAP_SERVERS}"
+    assert resolve(env["KAFKA_ADVERTISED_LISTENERS"]) == f"PLAINTEXT://{config.DEFAULT_KAFKA_BOOTSTRAP_SERVERS}"
     assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == 0
 
 
@@ -87,8 +101,8 @@ def native_properties() -> dict[str, str]:
 def compose_properties() -> dict[str, str]:
     """The compose broker's KAFKA_* variables as the image turns them into properties (KAFKA_LOG_DIRS -> log.dirs)."""
     env = SERVICES["kafka"]["environment"]
-    return {name.removeprefix("KAFKA_").lower().replace("_", "."): str(value)
-            for name, value in env.items() if name != "KAFKA_HEAP_OPTS"}
+    return {name.removeprefix("KAFKA_").lower().replace("_", "."): resolve(value)
+            for name, value in env.items() if name.startswith("KAFKA_") and name != "KAFKA_HEAP_OPTS"}
 
 
 def test_compose_and_native_kafka_set_the_same_broker_properties() -> None:
@@ -118,11 +132,39 @@ def test_compose_ports_match_the_config_defaults() -> None:
                                   "rabbitmq_mqtt_port": config.DEFAULT_RABBITMQ_MQTT_PORT,
                                   "rabbitmq_stomp_port": config.DEFAULT_RABBITMQ_STOMP_PORT,
                                   "redis_url": config.DEFAULT_REDIS_URL})
-    assert f"127.0.0.1:{defaults.kafka_port}:9092" in SERVICES["kafka"]["ports"]
-    assert f"127.0.0.1:{defaults.rabbitmq_port}:5672" in SERVICES["rabbitmq"]["ports"]
+    assert published("kafka") == [f"127.0.0.1:{defaults.kafka_port}:9092"]
+    assert f"127.0.0.1:{defaults.rabbitmq_port}:5672" in published("rabbitmq")
     for port in (defaults.rabbitmq_management_port, defaults.rabbitmq_mqtt_port, defaults.rabbitmq_stomp_port):
-        assert f"127.0.0.1:{port}:{port}" in SERVICES["rabbitmq"]["ports"]
-    assert f"127.0.0.1:{defaults.redis_port}:6379" in SERVICES["redis"]["ports"]
+        assert f"127.0.0.1:{port}:{port}" in published("rabbitmq")
+    assert published("redis") == [f"127.0.0.1:{defaults.redis_port}:6379"]
+
+
+def published(service: str, env: dict[str, str] | None = None) -> list[str]:
+    """A service's port bindings with the variables resolved (defaults when `env` sets none)."""
+    return [resolve(port, env) for port in SERVICES[service]["ports"]]
+
+
+RELOCATED = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:29092", "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:29672/%2F",
+             "RABBITMQ_MANAGEMENT_PORT": "29674", "RABBITMQ_MQTT_PORT": "29675", "RABBITMQ_STOMP_PORT": "29676",
+             "REDIS_URL": "redis://127.0.0.1:29679/0",
+             "CLUSTER_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:29192,127.0.0.1:29292,127.0.0.1:29392",
+             "CLUSTER_RABBITMQ_PORTS": "29682,29683,29684"}
+
+
+def test_the_address_variables_move_the_containers_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in RELOCATED.items():
+        monkeypatch.setenv(name, value)
+    env = compose.environment(config.load())
+    assert published("kafka", env) == ["127.0.0.1:29092:9092"]
+    assert resolve(SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"], env) == "PLAINTEXT://127.0.0.1:29092"
+    assert published("rabbitmq", env) == ["127.0.0.1:29672:5672", "127.0.0.1:29674:15672", "127.0.0.1:29675:1883",
+                                          "127.0.0.1:29676:61613"]
+    assert published("redis", env) == ["127.0.0.1:29679:6379"]
+    for i, name in enumerate(KAFKA_NODES, start=1):
+        assert published(name, env) == [f"127.0.0.1:29{i}92:9092"]
+        assert f"HOST://127.0.0.1:29{i}92" in resolve(SERVICES[name]["environment"]["KAFKA_ADVERTISED_LISTENERS"], env)
+    for name, port in zip(RABBITMQ_NODES, (29682, 29683, 29684), strict=True):
+        assert published(name, env) == [f"127.0.0.1:{port}:5672"]
 
 
 def test_data_lives_in_named_volumes() -> None:
@@ -161,10 +203,10 @@ def test_cluster_ports_match_the_config_defaults() -> None:
     rabbit = [int(p) for p in config.DEFAULT_CLUSTER_RABBITMQ_PORTS.split(",")]
     for name, port in zip(KAFKA_NODES, kafka, strict=True):
         env = CLUSTER_SERVICES[name]["environment"]
-        assert f"127.0.0.1:{port}:9092" in CLUSTER_SERVICES[name]["ports"]
-        assert f"HOST://127.0.0.1:{port}" in env["KAFKA_ADVERTISED_LISTENERS"], "clients on the host can reach it"
+        assert published(name) == [f"127.0.0.1:{port}:9092"]
+        assert f"HOST://127.0.0.1:{port}" in resolve(env["KAFKA_ADVERTISED_LISTENERS"]), "clients on the host reach it"
     for name, port in zip(RABBITMQ_NODES, rabbit, strict=True):
-        assert f"127.0.0.1:{port}:5672" in CLUSTER_SERVICES[name]["ports"]
+        assert published(name) == [f"127.0.0.1:{port}:5672"]
 
 
 def test_kafka_cluster_is_one_cluster_with_three_voters() -> None:
@@ -181,6 +223,49 @@ def test_rabbitmq_cluster_shares_a_cookie_and_finds_its_peers() -> None:
     cookies = {CLUSTER_SERVICES[name]["environment"]["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] for name in RABBITMQ_NODES}
     assert len(cookies) == 1 and "-setcookie" in cookies.pop()
     formation = COMPOSE["configs"]["rabbitmq-cluster"]["content"]
+    assert "cluster_partition_handling = pause_minority" in formation, "as the native cluster"
     for name in RABBITMQ_NODES:
         assert f"= rabbit@{name}" in formation
         assert CLUSTER_SERVICES[name]["hostname"] == name
+
+
+def test_the_single_node_names_its_cluster_id() -> None:
+    cluster_id = SERVICES["kafka"]["environment"]["CLUSTER_ID"]
+    assert len(cluster_id) == 22 and not cluster_id.startswith("-"), "base64 of 16 bytes, not an option"
+    assert cluster_id != CLUSTER_SERVICES["kafka-1"]["environment"]["CLUSTER_ID"]
+
+
+@pytest.mark.parametrize(("found", "refused"), [("", True), ("2.23.0", True), ("v2.22.9-desktop.1", True),
+                                                ("2.23.1", False), ("v5.6.0", False), ("2.40.3-desktop.1", False),
+                                                ("dev", False)])
+def test_compose_version_check_names_the_minimum(found: str, refused: bool) -> None:
+    problem = compose.check_version(found)
+    assert (problem is not None) == refused, problem
+    assert problem is None or "2.23.1" in problem
+
+
+def test_mounted_config_files_keep_unix_line_endings() -> None:
+    mounted = [v.split(":")[0].removeprefix("./") for s in SERVICES.values() for v in s.get("volumes", [])
+               if v.startswith("./")]
+    assert mounted
+    result = subprocess.run(["git", "check-attr", "eol", "--", *mounted, "docker-compose.yml", ".env"],
+                            capture_output=True, text=True, check=True, cwd=config.PROJECT_ROOT)
+    assert all(line.endswith(": eol: lf") for line in result.stdout.splitlines()), result.stdout
+
+
+def test_kafka_tools_run_in_a_running_node_with_in_network_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tooling.stack import cluster_kafka
+
+    monkeypatch.setattr(compose, "cluster_mode", lambda settings: "compose")
+    monkeypatch.setattr(compose, "running", lambda profile=None: {"kafka-2", "kafka-3", "rabbitmq-1"})
+    settings = config.load()
+    hosts = settings.cluster_kafka_addresses
+    node, command = cluster_kafka.in_container(settings, "kafka-metadata-quorum",
+                                               ("--bootstrap-server", ",".join(hosts[1:]), "describe", "--status"),
+                                               timeout_s=30, short_timeouts=True)
+    assert node == "kafka-2", "kafka-1 is down: the tool runs where a broker lives"
+    assert command[5:] == ["/opt/kafka/bin/kafka-metadata-quorum.sh", "--bootstrap-server",
+                           "kafka-2:19092,kafka-3:19092", "describe", "--status"]
+    script = command[2]
+    assert script.index('--command-config "$f"') < script.index('"${@:3}"'), "options before the subcommand"
+    assert command[3] == cluster_kafka.TOOL_CLIENT_CONFIG and command[4] == "30s"

@@ -11,7 +11,9 @@ From a notebook (this is the course's tooling, not a Kafka or RabbitMQ API):
     cluster.start("kafka-2")            # back, and waited for (bounded)
 
 Natively each node is a process of ours (pid files under .stack/cluster/); with COURSE_STACK=compose the
-nodes are the `cluster` profile's services in docker-compose.yml.
+nodes are the `cluster` profile's services in docker-compose.yml, and rabbitmqctl and Kafka's tools run inside
+their containers (`docker compose exec`): no java, mvn or rabbitmqctl needed on the host. The mode follows how
+`up --cluster` started the nodes.
 """
 
 from __future__ import annotations
@@ -58,18 +60,28 @@ def state_file(settings: config.Settings) -> Path:
 
 def mode(settings: config.Settings) -> str:
     """How the cluster runs: what `up` recorded, else what it would choose now."""
-    try:
-        return json.loads(state_file(settings).read_text())["mode"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
-        if settings.stack_mode in ("native", "compose"):
-            return settings.stack_mode
-        return "compose" if compose.engine_answers() else "native"
+    return compose.cluster_mode(settings)
 
 
 def _record(settings: config.Settings, how: str) -> None:
     """Remember how the cluster was started."""
     state_file(settings).parent.mkdir(parents=True, exist_ok=True)
     state_file(settings).write_text(json.dumps({"mode": how}))
+
+
+def running(settings: config.Settings, node: str) -> bool:
+    """True while a node runs: its container under compose, its process natively."""
+    if mode(settings) == "compose":
+        return node in compose.running(profile="cluster")
+    return module(node).running(settings, node)
+
+
+def first_running(settings: config.Settings, group: tuple[str, ...]) -> str:
+    """The first node of a group that runs now (the one to ask); RuntimeError when none does."""
+    for node in group:
+        if running(settings, node):
+            return node
+    raise RuntimeError(f"no node of {', '.join(group)} is running: start the cluster with `make up-cluster`")
 
 
 def ports(settings: config.Settings, node: str) -> list[int]:
@@ -83,7 +95,7 @@ def ports(settings: config.Settings, node: str) -> list[int]:
 
 def refuse_foreign_ports(settings: config.Settings, node: str) -> None:
     """Raise when a node's port is taken by something that is not this node of the course's cluster."""
-    if module(node).running(settings, node):
+    if running(settings, node):
         return
     taken = [p for p in ports(settings, node) if clients.port_open("127.0.0.1", p)]
     if taken:
@@ -104,7 +116,7 @@ def memory_available_mb() -> int | None:
 
 def check_memory(settings: config.Settings, which: str) -> None:
     """Fail fast, saying what is needed, when the machine cannot hold the nodes still to start."""
-    missing = [n for n in nodes(which) if not module(n).running(settings, n)]
+    missing = [n for n in nodes(which) if not running(settings, n)]
     need = sum(MEMORY_NEEDED_MB[g] * sum(n in missing for n in GROUPS[g]) // 3 for g in ("kafka", "rabbitmq"))
     free = memory_available_mb()
     if need and free is not None and free < need:
@@ -137,21 +149,19 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, interva
     return cluster_io.wait_until(condition, timeout_s, f"{what} (details: `make status-cluster`)", interval_s)
 
 
-def _compose(*args: str, timeout_s: float = 300) -> None:
-    """Run one docker compose command on the cluster profile."""
-    command = ["docker", "compose", "-f", str(compose.COMPOSE_FILE), "--profile", "cluster", *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, cwd=config.PROJECT_ROOT)
-    if result.returncode != 0:
-        raise RuntimeError(f"docker compose {' '.join(args)} failed:\n" + (result.stdout + result.stderr)[-2000:])
+def _compose(*args: str, timeout_s: float = compose.UP_TIMEOUT_S) -> None:
+    """Run one docker compose command on the cluster profile (RuntimeError when it fails)."""
+    compose.checked(*args, timeout_s=timeout_s, profile="cluster")
 
 
 def kill(node: str) -> bool:
     """Crash a node (SIGKILL: no goodbye to the cluster); True if it was running."""
     settings = config.load()
     if mode(settings) == "compose":
-        _compose("kill", "-s", "SIGKILL", _known(node))
-        return True
-    killed = module(node).kill(settings, node)
+        killed = running(settings, _known(node))
+        _compose("kill", "-s", "SIGKILL", node)
+    else:
+        killed = module(node).kill(settings, node)
     _wait_ports_closed(settings, node)
     return killed
 
@@ -160,9 +170,10 @@ def stop(node: str) -> bool:
     """Shut a node down cleanly (it hands its leaderships over first); True if it was running."""
     settings = config.load()
     if mode(settings) == "compose":
-        _compose("stop", _known(node))
-        return True
-    stopped = module(node).stop(settings, node)
+        stopped = running(settings, _known(node))
+        _compose("stop", node)
+    else:
+        stopped = module(node).stop(settings, node)
     _wait_ports_closed(settings, node)
     return stopped
 
@@ -178,7 +189,8 @@ def start(node: str, timeout_s: float = READY_TIMEOUT_S) -> float:
     settings = config.load()
     started = time.monotonic()
     if mode(settings) == "compose":
-        _compose("up", "-d", "--wait", _known(node))
+        check_memory(settings, node.split("-")[0])
+        compose.start([_known(node)], profile="cluster")
     else:
         refuse_foreign_ports(settings, node)
         check_memory(settings, node.split("-")[0])
@@ -209,7 +221,8 @@ def up(which: str, report: Callable[[str], object] = print) -> int:
     _record(settings, how)
     started = time.monotonic()
     if how == "compose":
-        _compose("up", "-d", "--wait", *nodes(which))
+        check_memory(settings, which)
+        compose.start(list(nodes(which)), profile="cluster")
     else:
         check_memory(settings, which)
         if which in ("kafka", "all"):
@@ -246,7 +259,7 @@ def down(which: str) -> int:
 def ensure_healthy(which: str = "all", timeout_s: float = HEALTHY_TIMEOUT_S) -> dict[str, str]:
     """Start any node that is down and wait until all are members and Kafka's partitions are in sync."""
     settings = config.load()
-    if not all(module(n).running(settings, n) for n in nodes(which)) or mode(settings) == "compose":
+    if not all(running(settings, n) for n in nodes(which)):
         up(which, report=lambda _line: None)
     for node in nodes(which):
         wait_for(lambda n=node: node_ready(settings, n), timeout_s, f"{node} ready")
@@ -270,7 +283,7 @@ def leader_of(topic: str, partition: int) -> str:
 def queue_leader(queue: str, via: str | None = None) -> str:
     """The RabbitMQ node that leads a quorum or stream queue now (asked of a running node)."""
     settings = config.load()
-    asked = via or next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
+    asked = via or first_running(settings, cluster_rabbitmq.NODES)
     for row in cluster_rabbitmq.queue_leaders(settings, asked):
         if row["queue"] == queue:
             return str(row["leader"])
@@ -363,21 +376,19 @@ def kafka_tool(name: str, *args: str, timeout_s: float = 60) -> subprocess.Compl
 
     Admin tools get short client timeouts (--command-config); stdout holds the tool's output and errors.
     """
-    settings = config.load()
-    extra = ["--command-config", str(cluster_kafka.tool_client_config(settings))] if name == "kafka-topics" else []
-    return cluster_kafka.run_tool(settings, name, *args, *extra, timeout_s=timeout_s)
+    return cluster_kafka.run_tool(config.load(), name, *args, timeout_s=timeout_s,
+                                  short_timeouts=name == "kafka-topics")
 
 
 def rabbitmq_members() -> dict[str, list[str]]:
     """The RabbitMQ cluster's disk nodes and running nodes, as a running node reports them."""
     settings = config.load()
-    asked = next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
-    return cluster_rabbitmq.members(settings, asked)
+    return cluster_rabbitmq.members(settings, first_running(settings, cluster_rabbitmq.NODES))
 
 
 def queues(prefix: str = "") -> list[dict[str, object]]:
     """Queues whose name starts with `prefix`: type, leader and members (asked of a running node)."""
     settings = config.load()
-    asked = next(n for n in cluster_rabbitmq.NODES if cluster_rabbitmq.running(settings, n))
+    asked = first_running(settings, cluster_rabbitmq.NODES)
     return sorted((r for r in cluster_rabbitmq.queue_leaders(settings, asked) if str(r["queue"]).startswith(prefix)),
                   key=lambda r: str(r["queue"]))

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from helpers import config
-from tooling.stack import native_kafka, process
+from tooling.stack import compose, native_kafka, process
 
 NODES = ("kafka-1", "kafka-2", "kafka-3")
 HEAP = ["-Xms192m", "-Xmx320m"]
@@ -174,10 +174,53 @@ def tool_client_config(settings: config.Settings) -> Path:
     return path
 
 
-def run_tool(settings: config.Settings, name: str, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run one of Kafka's tools (bounded); stdout holds its output and errors, minus SLF4J's start-up notes."""
+def running_nodes(settings: config.Settings) -> list[str]:
+    """The nodes that run now: their containers under compose, their processes natively."""
+    if compose.cluster_mode(settings) == "compose":
+        return [n for n in NODES if n in compose.running(profile="cluster")]
+    return [n for n in NODES if running(settings, n)]
+
+
+#: How a tool inside a container reaches a node: its INTERNAL listener on the compose network.
+IN_NETWORK = "{node}:19092"
+
+
+def in_container(settings: config.Settings, name: str, args: tuple[str, ...], timeout_s: float,
+                 short_timeouts: bool) -> tuple[str, list[str]]:
+    """The running node to exec in, and the command that runs a tool there.
+
+    Host addresses become in-network ones, the short-timeout client settings a file of its own in the
+    container, the bound a `timeout` inside (an exec's process outlives a killed `docker compose exec`).
+    """
+    up = running_nodes(settings)
+    if not up:
+        raise RuntimeError("no Kafka node of the cluster is running: start it with `make up-cluster`")
+    addresses = dict(zip(settings.cluster_kafka_addresses, (IN_NETWORK.format(node=n) for n in NODES), strict=True))
+    translated = [",".join(addresses.get(part, part) for part in arg.split(",")) for arg in args]
+    # the options go first: kafka-metadata-quorum takes them only before its subcommand
+    options = '--command-config "$f" ' if short_timeouts else ""
+    script = f'f=$(mktemp) && printf "%s" "$0" > "$f" && exec timeout "$1" "$2" {options}"${{@:3}}"'
+    return up[0], ["bash", "-c", script, TOOL_CLIENT_CONFIG, f"{timeout_s:g}s", f"/opt/kafka/bin/{name}.sh",
+                   *translated]
+
+
+def run_tool(settings: config.Settings, name: str, *args: str, timeout_s: float = 60,
+             short_timeouts: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run one of Kafka's tools (bounded); stdout holds its output and errors, minus SLF4J's start-up notes.
+
+    Natively with the resolved jars and the local java; under compose inside a node's container (its
+    /opt/kafka/bin). short_timeouts: admin requests fail within seconds (--command-config).
+    """
+    if name not in TOOLS:
+        raise ValueError(f"unknown Kafka tool {name!r}; known: {', '.join(TOOLS)}")
     try:
-        result = subprocess.run(tool(settings, name, *args), capture_output=True, text=True, timeout=timeout_s)
+        if compose.cluster_mode(settings) == "compose":
+            node, command = in_container(settings, name, args, timeout_s, short_timeouts)
+            result = compose.execute(node, *command, timeout_s=timeout_s + 30, profile="cluster")
+        else:
+            options = ["--command-config", str(tool_client_config(settings))] if short_timeouts else []
+            result = subprocess.run(tool(settings, name, *options, *args), capture_output=True, text=True,
+                                    timeout=timeout_s)
     except subprocess.TimeoutExpired as expired:
         output = (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
         return subprocess.CompletedProcess(expired.cmd, 124, output + f"\nTimeout: no result within {timeout_s:g} s", "")
@@ -188,9 +231,10 @@ def run_tool(settings: config.Settings, name: str, *args: str, timeout_s: float 
 
 def quorum_status(settings: config.Settings, timeout_s: float = 30) -> dict[str, str]:
     """The controller quorum as Kafka's own `kafka-metadata-quorum describe --status` reports it."""
-    up = [a for n, a in zip(NODES, settings.cluster_kafka_addresses, strict=True) if running(settings, n)]
-    result = run_tool(settings, "kafka-metadata-quorum", "--bootstrap-server", ",".join(up or settings.cluster_kafka_addresses),
-                      "--command-config", str(tool_client_config(settings)), "describe", "--status", timeout_s=timeout_s)
+    up = [address(settings, n) for n in running_nodes(settings)]
+    result = run_tool(settings, "kafka-metadata-quorum", "--bootstrap-server",
+                      ",".join(f"{h}:{p}" for h, p in up) or ",".join(settings.cluster_kafka_addresses),
+                      "describe", "--status", timeout_s=timeout_s, short_timeouts=True)
     if result.returncode != 0:
         raise RuntimeError("kafka-metadata-quorum failed: " + result.stdout.strip()[-500:])
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in result.stdout.splitlines()) if v}

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from helpers import config
-from tooling.stack import native_rabbitmq, process
+from tooling.stack import compose, native_rabbitmq, process
 
 NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
 CTL_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmqctl", "/opt/homebrew/sbin/rabbitmqctl", "/usr/local/sbin/rabbitmqctl")
@@ -104,9 +104,18 @@ def ctl_binary() -> str:
 
 
 def ctl(settings: config.Settings, node: str, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run rabbitmqctl against one node (bounded); the result is returned, not checked."""
-    command = [ctl_binary(), "-n", erlang_name(settings, node), *args]
+    """Run rabbitmqctl against one node (bounded); the result is returned, not checked.
+
+    Natively the host's rabbitmqctl with the node's name and cookie; under compose the node's own, in its container.
+    """
+    if compose.cluster_mode(settings) == "compose":
+        command = ["rabbitmqctl", *args]
+    else:
+        command = [ctl_binary(), "-n", erlang_name(settings, node), *args]
     try:
+        if compose.cluster_mode(settings) == "compose":
+            return compose.execute(node, "timeout", f"{timeout_s:g}s", *command, timeout_s=timeout_s + 30,
+                                   profile="cluster")
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
                               env=environment(settings, node))
     except subprocess.TimeoutExpired:
