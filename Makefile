@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 NBVAL = $(shell $(PY) -m tooling.notebooks nbval-args)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-# Every package pinned to the lock for this Python (locks/py3.11.txt, locks/py3.13.txt: `make lock` refreshes them).
+# Every package pinned to the lock for this Python (locks/py3.11.txt, py3.13.txt, py3.14.txt: `make lock` refreshes them).
 # A Python without a lock installs the newest releases pyproject.toml allows, and says so.
 PYTHON_MINOR := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 LOCK := $(wildcard locks/py$(PYTHON_MINOR).txt)
 PINNED := $(if $(LOCK),--constraint $(LOCK))
-LOCK_PYTHONS := 3.11 3.13
+LOCK_PYTHONS := 3.11 3.13 3.14
 UV := uv==0.13.8
 
 .PHONY: help install up down status lab test test-helpers test-notebooks lint execute profile estimate bench clean test-faults test-rerun test-learner strip
@@ -136,10 +136,10 @@ test-site: site $(BROWSER_STAMP)  ## every site page in headless Chromium: title
 strip:  ## drop per-run metadata from every notebook (what the pre-commit hook does)
 	$(PY) -m tooling.notebooks strip $(NOTEBOOKS)
 
-# A second platform: Debian 13 (RabbitMQ 4.0 with every deprecated feature denied, Python 3.13, OpenJDK 21).
-.PHONY: test-debian13
-test-debian13:  ## lint, tests and every notebook in a cached Debian 13 chroot (needs root; .ci/debian13)
-	.ci/debian13
+# A second platform: Debian testing, forky (RabbitMQ 4.3 with every deprecated feature denied, Python 3.14, OpenJDK 25).
+.PHONY: test-forky
+test-forky:  ## lint, tests and every notebook (cluster too) in a cached Debian forky chroot (needs root; .ci/forky)
+	.ci/forky
 
 # The Docker path, live: a private Docker engine, look-alike images built here, notebooks 00 03 05 07 11 12 through
 # docker compose with no java, mvn or rabbitmqctl reachable, a broker crash, make down (needs root; .ci/compose).

@@ -24,7 +24,7 @@ def default_ports() -> dict[str, int]:
     settings = config.load()
     return {"kafka": settings.kafka_port, "kafka controller": settings.kafka_controller_port,
             "rabbitmq amqp": settings.rabbitmq_port, "rabbitmq distribution": settings.rabbitmq_dist_port,
-            "epmd": native_rabbitmq.EPMD_PORT, "rabbitmq management": settings.rabbitmq_management_port,
+            "epmd": native_rabbitmq.epmd_port(), "rabbitmq management": settings.rabbitmq_management_port,
             "rabbitmq mqtt": settings.rabbitmq_mqtt_port, "rabbitmq stomp": settings.rabbitmq_stomp_port,
             "redis": settings.redis_port}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from tooling.stack import __main__ as stack_main
 from tooling.stack import cluster, cluster_rabbitmq, native_kafka, native_rabbitmq, native_redis, probe, process
 
 SPARE_RANGE = range(10_000, 20_000)  # below the ephemeral range; the README and the other suites use 29xxx-32xxx
-PORT_NAMES = ("kafka", "controller", "amqp", "dist", "management", "mqtt", "stomp", "redis")
+PORT_NAMES = ("kafka", "controller", "amqp", "dist", "management", "mqtt", "stomp", "redis", "epmd")
 FAIL_FAST_S = 20  # well under kafka-python's 30 s bootstrap timeout, the wait a missing fast check would cost
 
 
@@ -73,7 +74,7 @@ class Spare:
                 "RABBITMQ_DIST_PORT": str(ports["dist"]), "RABBITMQ_MANAGEMENT_PORT": str(ports["management"]),
                 "RABBITMQ_MQTT_PORT": str(ports["mqtt"]), "RABBITMQ_STOMP_PORT": str(ports["stomp"]),
                 "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0", "COURSE_STACK": "native",
-                "COURSE_STATE_DIR": str(self.state_dir)}
+                "COURSE_STATE_DIR": str(self.state_dir), "ERL_EPMD_PORT": str(ports["epmd"])}
 
     @property
     def settings(self) -> config.Settings:
@@ -148,11 +149,27 @@ def test_native_kafka_runs_the_pinned_release_with_a_capped_heap(native_stack: S
     assert any(f"kafka-{config.pinned_versions()['KAFKA_VERSION']}" in arg for arg in command_line)
 
 
+def epmd_names(port: int) -> str:
+    """What the epmd on `port` answers to `epmd -names` (the nodes registered with it)."""
+    epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
+    return subprocess.run([epmd, "-port", str(port), "-names"], capture_output=True, text=True, timeout=10,
+                          check=False).stdout
+
+
+@pytest.mark.live
+def test_the_native_node_registers_with_the_epmd_of_erl_epmd_port_only(native_stack: Spare) -> None:
+    node = f"name course{native_stack.ports['amqp']} at port {native_stack.ports['dist']}"
+    assert node in epmd_names(native_stack.ports["epmd"]), epmd_names(native_stack.ports["epmd"])
+    assert f"course{native_stack.ports['amqp']} " not in epmd_names(native_rabbitmq.DEFAULT_EPMD_PORT)
+
+
 @pytest.mark.live
 def test_down_stops_what_up_started_and_status_shows_it(native_stack: Spare) -> None:
     result = stack("down", native_stack.env)
     assert "kafka     stopped (native)" in result.stdout and "rabbitmq  stopped (native)" in result.stdout
     assert "redis     stopped (native)" in result.stdout, result.stdout
+    # `up` started the epmd on the stack's own ERL_EPMD_PORT, so `down` stops it (and only it)
+    assert not clients.port_open("127.0.0.1", native_stack.ports["epmd"])
     status = stack("status", native_stack.env)
     assert status.returncode == 1
     assert status.stdout.count("DOWN") == 3, status.stdout

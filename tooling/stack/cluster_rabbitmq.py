@@ -72,6 +72,7 @@ def environment(settings: config.Settings, node: str) -> dict[str, str]:
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
         "ERL_EPMD_ADDRESS": "127.0.0.1",
+        "ERL_EPMD_PORT": str(native_rabbitmq.epmd_port()),
     }
 
 
@@ -90,6 +91,7 @@ def prepare(settings: config.Settings, node: str) -> None:
         "log.file.level = info\n"
         "log.console = false\n"
         "cluster_partition_handling = pause_minority\n"
+        + native_rabbitmq.deprecated_features_denied()
     )
     (folder / "advanced.config").write_text("[].\n")
     (folder / "enabled_plugins").write_text("[].\n")

@@ -11,17 +11,27 @@ from tooling.stack import process
 
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server",
                      "/usr/local/sbin/rabbitmq-server")
-EPMD_PORT = 4369
+DEFAULT_EPMD_PORT = 4369
 #: The plugins every course node runs (docker-compose.yml mounts the same file into the container).
 ENABLED_PLUGINS = Path(__file__).with_name("rabbitmq") / "enabled_plugins"
 #: Settings the native node and the compose image share (docker-compose.yml mounts the same file).
 COURSE_CONF = Path(__file__).with_name("rabbitmq") / "course.conf"
 # RabbitMQ 4.x's deprecated features; 4.3+ deny them by default. RABBITMQ_DENY_DEPRECATED=1 denies them on
-# 4.0+ (the Debian 13 CI leg); off by default because 3.10 refuses these unknown configuration keys.
+# 4.0+ (the forky CI leg); off by default because 3.10 refuses these unknown configuration keys.
 DEPRECATED_FEATURES = ("transient_nonexcl_queues", "global_qos", "classic_queue_mirroring", "ram_node_type",
                        "queue_master_locator", "management_metrics_collection")
 INSTALL_HINT = ("RabbitMQ is needed for the native stack: sudo apt-get install -y rabbitmq-server "
                 "(macOS: brew install rabbitmq), or install Docker and rerun `make up`.")
+
+
+def epmd_port() -> int:
+    """The port of the epmd the nodes register with: ERL_EPMD_PORT, as Erlang and epmd read it, else 4369."""
+    raw = os.environ.get("ERL_EPMD_PORT", "")
+    if not raw:
+        return DEFAULT_EPMD_PORT
+    if not raw.isdigit():
+        raise ValueError(f"ERL_EPMD_PORT={raw!r} is not a port; unset it to use epmd's default ({DEFAULT_EPMD_PORT})")
+    return int(raw)
 
 
 def home(settings: config.Settings) -> Path:
@@ -58,6 +68,7 @@ def environment(settings: config.Settings) -> dict[str, str]:
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": f"-kernel inet_dist_use_interface {loopback}",
         "ERL_EPMD_ADDRESS": "127.0.0.1",
+        "ERL_EPMD_PORT": str(epmd_port()),
         "ERL_CRASH_DUMP": str(root / "logs" / "erl_crash.dump"),  # not the current folder (the repository)
     }
 
@@ -98,7 +109,7 @@ def start(settings: config.Settings) -> int:
     """Start the node in the background; return the pid of the launcher (readiness is the caller's)."""
     binary = server_binary()
     prepare(settings)
-    epmd_was_running = clients.port_open("127.0.0.1", EPMD_PORT)
+    epmd_was_running = clients.port_open("127.0.0.1", epmd_port())
     (home(settings) / "epmd.started-by-us").unlink(missing_ok=True)
     pid = process.spawn([binary], log_file=home(settings) / "logs" / "stdout.log",
                         pid_file=home(settings) / "launcher.pid", env=environment(settings))
@@ -127,7 +138,7 @@ def stop(settings: config.Settings) -> bool:
         marker.unlink()
         epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
         if os.access(epmd, os.X_OK):
-            process.run_quietly([epmd, "-kill"])
+            process.run_quietly([epmd, "-port", str(epmd_port()), "-kill"])
     return stopped
 
 
