@@ -364,3 +364,16 @@ def test_stopping_a_process_that_exits_at_that_moment_is_no_error(tmp_path: Path
     monkeypatch.setattr(process.os, "kill", gone)
     assert process.kill_hard(pid_file) is True
     assert sent == [signal.SIGKILL, signal.SIGTERM] and not pid_file.exists()
+
+
+def test_a_classic_queue_shows_its_home_node_as_leader_and_only_member_on_every_rabbitmq() -> None:
+    on_3_10 = {"name": "nb12.classic", "type": "classic", "leader": "", "members": ""}  # 3.10 names neither
+    on_4_3 = {"name": "nb12.classic", "type": "classic", "leader": "rabbit2-5683@localhost",
+              "members": ["rabbit2-5683@localhost"]}
+    shown = {"queue": "nb12.classic", "type": "classic", "leader": "rabbitmq-2", "members": "rabbitmq-2"}
+    assert cluster_rabbitmq.queue_row(on_3_10, home="rabbitmq-2") == cluster_rabbitmq.queue_row(on_4_3) == shown
+    assert cluster_rabbitmq.queue_row(on_3_10)["leader"] == ""  # no home found: nothing made up
+    quorum = {"name": "nb12.quorum", "type": "quorum", "leader": "rabbit1-5682@localhost",
+              "members": ["rabbit3-5684@localhost", "rabbit1-5682@localhost", "rabbit2-5683@localhost"]}
+    assert cluster_rabbitmq.queue_row(quorum, home="rabbitmq-3") == {
+        "queue": "nb12.quorum", "type": "quorum", "leader": "rabbitmq-1", "members": "rabbitmq-1,rabbitmq-2,rabbitmq-3"}

@@ -192,12 +192,39 @@ def join(settings: config.Settings, node: str, seed: str = "rabbitmq-1") -> None
 
 
 def queue_leaders(settings: config.Settings, node: str) -> list[dict[str, object]]:
-    """Every queue with its type, leader node and members (none for classic), as the given node reports them."""
+    """Every queue with its type, leader node and members, as the given node reports them.
+
+    A classic queue lives on one node, its only member. RabbitMQ 4.3 reports that node as its leader and member;
+    3.10 reports neither, so the node is read from the queue process's pid (`<rabbit1-5682@localhost.1.2.3>`).
+    """
     result = ctl(settings, node, "list_queues", "name", "type", "leader", "members", "--formatter", "json",
                  timeout_s=30)
     if result.returncode != 0:
         raise RuntimeError(f"{node} could not list queues: {(result.stdout + result.stderr).strip()[-300:]}")
     rows = json.loads(result.stdout or "[]")
-    return [{"queue": r["name"], "type": r.get("type", ""), "leader": node_of(r["leader"]) if r.get("leader") else "",
-             "members": ",".join(sorted(node_of(m) for m in r.get("members") or []))}
-            for r in rows]
+    homes = classic_homes(settings, node) if any(r.get("type") == "classic" and not r.get("leader") for r in rows) \
+        else {}
+    return [queue_row(r, homes.get(str(r["name"]), "")) for r in rows]
+
+
+def classic_homes(settings: config.Settings, node: str) -> dict[str, str]:
+    """Each queue's node from its process id (the JSON formatter drops the node from a pid; the table keeps it)."""
+    result = ctl(settings, node, "list_queues", "name", "pid", "--quiet", "--no-table-headers", timeout_s=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"{node} could not list queues: {(result.stdout + result.stderr).strip()[-300:]}")
+    homes = {}
+    for line in result.stdout.splitlines():
+        name, _, pid = line.rpartition("\t")
+        if pid.startswith("<") and "@" in pid:
+            homes[name] = node_of(pid[1:].rsplit(".", 3)[0])
+    return homes
+
+
+def queue_row(listed: dict[str, object], home: str = "") -> dict[str, object]:
+    """One `list_queues` row as the course shows it: a classic queue's home node is its leader and only member."""
+    members = [node_of(str(m)) for m in listed.get("members") or []]
+    leader = node_of(str(listed["leader"])) if listed.get("leader") else ""
+    if listed.get("type") == "classic" and not leader and home:
+        leader, members = home, [home]
+    return {"queue": listed["name"], "type": listed.get("type", ""), "leader": leader,
+            "members": ",".join(sorted(members))}
