@@ -58,6 +58,8 @@ async def interrupt(path: Path) -> Verdict:
                         problems += filter(None, [await learner.follow_fix(run)])
                     break
                 if run.failed:
+                    if delay not in (None, INTERRUPT_AFTERS_S[0]):  # a re-run on its own after the cell ended:
+                        problems += filter(None, [await learner.follow_fix(run)])  # as in `rerun`, follow its fix
                     break
             if run.raw:
                 break

@@ -197,3 +197,16 @@ def test_a_refused_second_kernel_follows_its_fix_by_shutting_the_first_down(tmp_
     assert result.outcome == "clear error", result
     assert result.detail.startswith("99[2] RuntimeError: notebook 99 is running in another kernel") and \
         result.detail.endswith("-> followed shut the other kernel down, 99[2]: passed"), result
+
+
+def test_a_consuming_cell_that_ended_before_the_interrupt_and_fails_on_its_re_run_follows_its_fix(
+        tmp_path: Path) -> None:
+    path = fake_notebook(tmp_path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(3)\nbroker.poll()"))  # interrupted
+    nbformat.write(notebook, path)
+    result = asyncio.run(scenarios.interrupt(path))
+    assert result.outcome == "clear error", result
+    assert result.detail.startswith("99[6] AssertionError: found []: re-run the cell above, then this one "
+                                    "-> followed 99[4], 99[6]: passed"), result
+    assert result.detail.endswith("interrupted 99[8] at 1.0 s"), result
