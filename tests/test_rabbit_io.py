@@ -203,6 +203,7 @@ def test_server_version_is_the_release_rabbitmqctl_reports(channel):
     assert ".".join(map(str, version)) == (reported.decode() if isinstance(reported, bytes) else reported)
 
 
+@pytest.mark.live
 def test_unroutable_mandatory_publish_is_reported(channel):
     channel.confirm_delivery()
     with pytest.raises(pika.exceptions.UnroutableError):
