@@ -29,6 +29,7 @@ import yaml
 from helpers import clients, config
 from tests.launch.memory import PeakMemory
 from tooling.notebooks import NBVAL_ARGS
+from tooling.stack import process
 
 USER = os.environ.get("COURSE_CI_USER", "course-ci")
 # Below Linux's ephemeral range (32768-60999), so no client socket can be sitting on them when the brokers bind.
@@ -232,7 +233,8 @@ def test_status_says_native_and_both_answer(launch: Launch) -> None:
 def test_the_brokers_run_as_the_launch_user(launch: Launch) -> None:
     uid = os.stat(launch.launcher.repo).st_uid
     for pid_file in ("kafka/kafka.pid", "rabbitmq/rabbitmq.pid"):
-        pid = int((launch.launcher.repo / ".stack" / pid_file).read_text())
+        pid = process.read_pid(launch.launcher.repo / ".stack" / pid_file)  # the pid, if it is still that process
+        assert pid is not None, f"{pid_file}: no running process the stack started"
         owner = os.stat(f"/proc/{pid}").st_uid
         assert owner == uid != 0, f"{pid_file}: pid {pid} runs as uid {owner}, expected {uid}"
 
