@@ -281,13 +281,14 @@ def leader_of(topic: str, partition: int) -> str:
 
 
 def queue_leader(queue: str, via: str | None = None) -> str:
-    """The RabbitMQ node that leads a quorum or stream queue now (asked of a running node)."""
+    """The RabbitMQ node that leads a queue now (asked of a running node), or "" while that node does not list it.
+
+    Just after a leader dies, a survivor can leave a stream out of its list for a moment (seen on RabbitMQ 4.3), so
+    a failover waits until a survivor is named, not until the old leader's name is gone."""
     settings = config.load()
     asked = via or first_running(settings, cluster_rabbitmq.NODES)
-    for row in cluster_rabbitmq.queue_leaders(settings, asked):
-        if row["queue"] == queue:
-            return str(row["leader"])
-    raise KeyError(f"no queue {queue!r} on the RabbitMQ cluster")
+    return next((str(row["leader"]) for row in cluster_rabbitmq.queue_leaders(settings, asked)
+                 if row["queue"] == queue), "")
 
 
 def controller_leader() -> str:
