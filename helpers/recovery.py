@@ -5,7 +5,7 @@
 
 After one error a pika channel is closed for good, and after a broker restart a client holds dead
 sockets; the raw errors (`ChannelWrongStateError: Channel is closed`, `StreamLostError`,
-`KafkaTimeoutError`) do not say that the cure is to check the broker and re-run the Setup cell.
+`KafkaTimeoutError`) do not say that the cure is to check the broker and re-run the Setup cells.
 `explain(error)` gives that advice as text; `explain_broker_errors()` has IPython print it under the
 traceback of any such error that a cell does not catch. Errors a lesson catches on purpose are untouched.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from helpers import clients
 
-RERUN = "re-run this notebook's Setup cell (it reconnects and resets the lesson's state)"
+RERUN = "re-run this notebook's Setup cells (they reconnect and reset the lesson's state)"
 
 
 def _rabbitmq_advice(error: BaseException) -> str | None:

@@ -36,7 +36,8 @@ FIX = re.compile(r"re-?run|make (?:up|status)|tooling\.stack up|setup cell|(?:re
                  r"|shut (?:the|that) kernel down"
                  r"|\brun (?:the|this|that|section|from)\b[^.;:]{0,60}?\b(?:cells?|section|notebook)\b", re.I)
 #: The clauses of a fix the suite follows, in the order the message gives them: a kernel to shut down, the stack to
-#: bring up, a span of cells up to the failed one, a whole section, the Setup cell, or the cell(s) just above.
+#: bring up, a span of cells up to the failed one, a whole section, the Setup cell (its first code cell) or cells (every
+#: code cell of the Setup section), or the cell(s) just above.
 STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut that kernel down)"
                   r"|(?P<restart>restart (?:the|this|your) kernel)"
                   r"|(?P<stack>make (?:up|status)\b(?!-)|tooling\.stack up)"
@@ -45,7 +46,7 @@ STEP = re.compile(r"(?P<kernel>shut (?:down )?(?:that|the other) kernel|shut tha
                   r"|(?P<span_here>this section from its first(?: \w+)? cell)"
                   r"|(?P<span_setup>from the setup cell)|(?P<span_all>(?<=run )this notebook(?!'s| from)))"
                   r"|section (?P<section>\d+)"
-                  r"|(?P<setup>setup cells?)"
+                  r"|(?P<setup>setup cell(?P<setup_all>s)?)"
                   r"|the (?P<above>(?:two )?(?:[\w-]+ ){0,2}cells? above|cell that \w+ it)", re.I)
 #: What the course's recovery hook prints under a broker error (helpers/recovery.py): part of the error's message.
 ADVICE = re.compile(r"^👉 .*", re.M)
@@ -210,6 +211,14 @@ class Learner:
                                 for cell in self.notebook.cells[:index])]
         return (after_heading or self.code_cells)[0]
 
+    @property
+    def setup_cells(self) -> list[int]:
+        """The code cells of the `## Setup` section, in order (the first code cell when there is no such heading)."""
+        first = self.setup_cell
+        end = next((index for index, cell in enumerate(self.notebook.cells) if index > first
+                    and cell.cell_type == "markdown" and re.search(r"^##? ", cell.source, re.M)), len(self.notebook.cells))
+        return [index for index in self.code_cells if first <= index < end]
+
     def section(self, number: int) -> list[int]:
         """The code cells of section `number` (a `## N.` heading), up to the next section's heading."""
         headings = [index for index, cell in enumerate(self.notebook.cells)
@@ -248,7 +257,7 @@ class Learner:
                 cells = self.section(int(clause["section"]))
                 plan += [index for index in cells if index < run.index] if run.index in cells else cells
             elif clause["setup"]:
-                plan.append(self.setup_cell)
+                plan += [index for index in self.setup_cells if index < run.index] if clause["setup_all"] else [self.setup_cell]
             elif clause["above"]:
                 plan += before[-2:] if clause["above"].lower().startswith("two ") else before[-1:]
         plan = [step for number, step in enumerate(plan) if number == 0 or plan[number - 1] != step]  # make up once

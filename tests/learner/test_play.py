@@ -118,6 +118,25 @@ def fake_notebook(folder: Path, publish: str = PUBLISH, fix: str = "re-run the c
     return path
 
 
+def test_setup_cells_are_the_whole_setup_section_and_the_setup_cell_its_first(tmp_path: Path) -> None:
+    cells = [nbformat.v4.new_markdown_cell("# 99 · Fake"), nbformat.v4.new_markdown_cell("## Setup"),
+             nbformat.v4.new_code_cell("import os"), nbformat.v4.new_markdown_cell("The connection:"),
+             nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_markdown_cell("## 1. Publish"),
+             nbformat.v4.new_code_cell(PUBLISH), nbformat.v4.new_code_cell(CONSUME.format(fix="re-run it"))]
+    path = tmp_path / "99_fake.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    learner = Learner(path)
+    consume = Execution("99_fake.ipynb", 7, 0.1, errors=["ChannelWrongStateError"])
+    plans = {"👉 This RabbitMQ channel is closed: re-run this notebook's Setup cells": [2, 4, 7],
+             "re-run the Setup cell, then the cells from section 1": [2, 6, 7]}
+    for message, plan in plans.items():
+        consume.message = message
+        assert learner.fix_plan(consume) == plan, message
+    in_setup = Execution("99_fake.ipynb", 4, 0.1, errors=["ChannelWrongStateError"],
+                         message="This RabbitMQ channel is closed: re-run this notebook's Setup cells")
+    assert learner.fix_plan(in_setup) == [2, 4]
+
+
 def test_the_fix_plan_follows_the_message_clause_by_clause(tmp_path: Path) -> None:
     learner = Learner(fake_notebook(tmp_path))
     consume = Execution("99_fake.ipynb", 6, 0.1, errors=["AssertionError"])
