@@ -69,7 +69,7 @@ test: lint up up-cluster  ## lint, helpers' tests, then every notebook under str
 test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
 	$(PY) -m pytest tests/faults
 
-test-learner: $(STAMP)  ## play the learner on notebooks 00-10: re-run, interrupt, restart a broker, two kernels (own stack)
+test-learner: $(STAMP)  ## play the learner on every single-node notebook: re-run, interrupt, restart a broker, two kernels (own stack)
 	$(PY) -m pytest tests/learner $(LEARNER_ARGS)
 
 test-rerun: up up-cluster  ## every notebook under strict nbval twice on the same brokers, then again after down + up

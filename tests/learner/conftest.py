@@ -41,7 +41,7 @@ class Report:
     def write(self) -> None:
         """Write the table to .stack/learner-report.md."""
         REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text("# The learner plays notebooks 00-10\n\n" + self.table())
+        REPORT.write_text("# The learner plays every single-node notebook\n\n" + self.table())
 
     def table(self) -> str:
         """The scenario table (markdown), each FAILED or clear error explained below it, then the longest wait."""
