@@ -63,8 +63,8 @@ test-helpers: up  ## the helpers' unit and live-broker tests
 test-notebooks: up up-cluster  ## every notebook under strict nbval
 	$(PY) -m pytest $(NBVAL) $(NOTEBOOKS)
 
-test: lint up up-cluster  ## lint, helpers' tests, then every notebook under strict nbval
-	$(PY) -m pytest tests $(NBVAL) $(NOTEBOOKS)
+test: lint up up-cluster  ## lint, helpers' tests, then every notebook under strict nbval (cell times: make profile's table)
+	$(PY) -m pytest tests $(NBVAL) -p tooling.cell_times --cell-times=.stack/cell-times.json $(NOTEBOOKS)
 
 test-faults: $(STAMP)  ## kill consumers and brokers on purpose (a native stack of its own on spare ports)
 	$(PY) -m pytest tests/faults
