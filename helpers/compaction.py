@@ -44,7 +44,8 @@ def wait_until(topic: str, condition: Callable[[list[ConsumerRecord]], bool], ti
                partition: int = 0) -> tuple[list[ConsumerRecord], float]:
     """Re-read a partition until `condition(records)` holds; (records, seconds waited) or TimeoutError."""
     started = time.monotonic()
-    with tqdm(desc=f"waiting for the log cleaner on {topic}", unit="check", mininterval=1.0) as progress:
+    with tqdm(desc=f"waiting for the log cleaner on {topic}", unit=" re-reads", mininterval=1.0,
+              bar_format="{desc}: {n_fmt}{unit} in {elapsed}{postfix}") as progress:
         while not condition(records := read_all(topic, partition)):
             waited = time.monotonic() - started
             if waited > timeout_s:
@@ -53,7 +54,10 @@ def wait_until(topic: str, condition: Callable[[list[ConsumerRecord]], bool], ti
             progress.set_postfix(records=len(records), waited_s=round(waited))
             progress.update()
             time.sleep(0.5)
-    return records, time.monotonic() - started
+        waited = time.monotonic() - started
+        progress.set_postfix_str("the cleaner had already run at the first read" if progress.n == 0
+                                 else f"done after {waited:.1f} s", refresh=False)
+    return records, waited
 
 
 def topic_configs(topic: str) -> dict[str, str]:
