@@ -1,6 +1,6 @@
 """Notebook 14's saga, its coordinator and partner SIGKILLed at every named step, round after round, with exact counts.
 
-The test runs the notebook's own code (its definition cells up to section 4, and section 5's process helpers,
+The test runs the notebook's own code (its definition cells up to section 4, and the kill section's process helpers,
 against the fault stack's RabbitMQ and a data folder of its own), so what is tested is what the learner reads. Each
 round sends the notebook's thirteen cross-bank transfers again, without starting over, and plays section 5: the
 coordinator killed in a child process at each step it reaches and restarted, the partner answering ten commands,
@@ -33,7 +33,7 @@ PHASES = (["reserved, not recorded", "credit published, timer not armed", "timer
 
 
 def notebook_definitions() -> dict[str, Any]:
-    """Run the notebook's code cells up to the one that defines wait_for_timers, then section 5's process helpers."""
+    """Run the notebook's code cells up to the one that defines wait_for_timers, then the kill section's process helpers."""
     cells = ["".join(cell["source"]) for cell in json.loads(NOTEBOOK.read_text())["cells"] if cell["cell_type"] == "code"]
     end = next((n for n, source in enumerate(cells) if "def wait_for_timers" in source), None)
     helpers = [source for source in cells if any(name in source for name in PROCESS_HELPERS)]
