@@ -2,7 +2,7 @@
 
 The test runs the notebook's own code (its definition cells up to section 4, and the kill section's process helpers,
 against the fault stack's RabbitMQ and a data folder of its own), so what is tested is what the learner reads. Each
-round sends the notebook's thirteen cross-bank transfers again, without starting over, and plays section 5: the
+round sends the notebook's thirteen cross-bank transfers again, without starting over, and plays the kill section: the
 coordinator killed in a child process at each step it reaches and restarted, the partner answering ten commands,
 the timers firing, the partner killed between reply and ack. After every round: every step killed once (exit by
 SIGKILL); at the end, every saga terminal, money conserved across both banks, no negative balance, each bank
