@@ -99,7 +99,8 @@ def test_judge_timer_accepts_an_expired_timer(capsys) -> None:
 
 def timer_reference(channel, timer_queue: str, transfer_id: str, ttl_ms: int) -> None:
     body = json.dumps({"type": "timeout", "transfer_id": transfer_id}).encode()
-    channel.basic_publish("", timer_queue, body, pika.BasicProperties(expiration=str(ttl_ms)))
+    channel.basic_publish("", timer_queue, body, pika.BasicProperties(
+        expiration=str(ttl_ms), delivery_mode=pika.DeliveryMode.Persistent))
 
 
 def timer_to_the_inbox(channel, timer_queue: str, transfer_id: str, ttl_ms: int) -> None:

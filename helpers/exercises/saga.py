@@ -1,5 +1,6 @@
 """Checkers for notebook 14 (A transfer between banks, as a saga): when to compensate, and a durable timer
-armed on the live RabbitMQ broker (a per-message TTL that dead-letters into an inbox)."""
+armed on the live RabbitMQ broker (a per-message TTL on a quorum queue that dead-letters, at least once, into an
+inbox)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def check_arm_timer(answer: Callable[[Any, str, str, int], None]) -> Verdict:
     try:
         rabbit_io.reset(channel, queues=[EX_TIMERS, EX_INBOX])
         channel.queue_declare(EX_INBOX, durable=True)
-        channel.queue_declare(EX_TIMERS, durable=True, arguments={
+        channel.queue_declare(EX_TIMERS, durable=True, arguments={  # notebook 14's timer queue: quorum, at-least-once
+            "x-queue-type": "quorum", "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish",
             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": EX_INBOX})
         channel.confirm_delivery()  # the answer's publish returns once the message is routed
         transfer_id = "tx-ex-0001"
