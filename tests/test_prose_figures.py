@@ -30,6 +30,7 @@ RULES: dict[str, re.Pattern[str]] = {
     "a rate": re.compile(NUMBER + r"\s*(?:msg|messages|q|queries|records|events|ops|look-ups)?\s*/\s*s\b"
                          + r"|" + NUMBER + r"\s+(?:messages|records|events|queries|look-ups) (?:a|per) second\b(?! time)"),
     "a ratio": re.compile(NUMBER + r"\s*(?:×|x\b)"),
+    "a ratio in words": re.compile(r"\b(?:an?|one|two|three) orders? of magnitude\b", re.IGNORECASE),
     "a vague time": re.compile(r"\b(?:tens|hundreds|thousands|a few|few|several|a fraction)\s+(?:of\s+)?(?:an?\s+)?"
                                r"(?:nano|micro|milli)seconds?\b"
                                r"|\b(?:answers?|arrives?|takes?|took)\b[^.]{0,40}\bin (?:nano|micro|milli)seconds\b",
@@ -39,6 +40,9 @@ RULES: dict[str, re.Pattern[str]] = {
                                            re.IGNORECASE),
     "a count the notebooks contradict": re.compile(r"\bone idea (?:each|per notebook)\b", re.IGNORECASE),
 }
+# "3 times slower" is measured unless its clause supposes it ("suppose ... were", "even if")
+TIMES = re.compile(r"(?P<supposed>\b(?:suppose|if|were)\b[^,;.]*?)?"
+                   r"(?P<ratio>\b(?:\d+|two|three|four|five|ten) times (?:faster|slower|more|less)\b)", re.IGNORECASE)
 # durations and percentages are measured unless a word of their clause close by says the code sets them
 TIMED = re.compile(NUMBER + r"\s*(?:µs|us|ms|s|sec|seconds?|milliseconds?|microseconds?|minutes?|min|%)(?!\w)")
 CONFIGURED = re.compile(
@@ -66,6 +70,7 @@ def configured(text: str, start: int, end: int) -> bool:
 def figures(text: str) -> list[str]:
     """Each measured figure typed in this markdown, as 'rule: the text it matched'."""
     found = [f"{rule}: {match[0].strip()}" for rule, pattern in RULES.items() for match in pattern.finditer(text)]
+    found += [f"a ratio in words: {match['ratio']}" for match in TIMES.finditer(text) if not match["supposed"]]
     found += [f"a measured duration or share: {match[0]}" for match in TIMED.finditer(text)
               if not configured(text, match.start(), match.end())]
     found += [f"{name} is {owners()[name]}, not {account}" for name, account in OWNER.findall(text)
@@ -109,6 +114,8 @@ CONTRADICTIONS = [
     "11[20]: the producer waited 13.8 s, the controller's session timeout.",
     "12[30]: The same shape, from two directions.",
     "15[53]: Asha closes ACC-020.",
+    "01[35]: `synchronous=NORMAL` under WAL is an order of magnitude faster.",
+    "03[51]: the read model answers 12 times faster than replay",
     "00[18]: The course is sixteen notebooks, one idea each, all on the same bank.",
     "05[86]: on a quiet machine it is several times faster, 10-30x with librdkafka.",
     "03[51]: replay answers in 300.7 µs at the median.",
@@ -126,6 +133,7 @@ CONFIGURED_VALUES = [
     "each member leaves after 15 s without a record",
     "a relay would publish those 200 events a second time; p50 and p99 in milliseconds:",
     "a single message arrives within the check's 100 ms on both",
+    "suppose `rabbit-2` were 3 times slower than `rabbit-1`; even if one worker is three times slower",
 ]
 
 
