@@ -46,10 +46,18 @@ class FloatAmount(InvalidAmount, TypeError):
     """A float where money is expected (floats cannot hold cents exactly)."""
 
 
+def _float_advice(value: float) -> str:
+    """What to write instead of a float: its own text when that is whole cents, else the float's surprise."""
+    text = str(value)
+    if Decimal(text) == Decimal(text).quantize(CENT) and abs(Decimal(text)) <= MAX_AMOUNT:
+        return f"use money({text!r})"
+    return f"this float is {text}, not a whole number of cents: write the amount you mean as a string, like '12.50'"
+
+
 def money(value: str | int | Decimal) -> Decimal:
     """A Decimal amount with two places, from a string like "12.50" (floats, sub-cents and huge sums are refused)."""
     if isinstance(value, (float, bool)):
-        raise FloatAmount(f"amounts are built from strings, not {type(value).__name__}: use money({str(value)!r})")
+        raise FloatAmount(f"amounts are built from strings, not {type(value).__name__}: {_float_advice(value)}")
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

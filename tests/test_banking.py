@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -216,6 +217,15 @@ def test_a_float_is_refused_as_invalid_money_and_as_a_type_error() -> None:
     with pytest.raises(banking.FloatAmount) as caught:
         banking.money(12.5)  # type: ignore[arg-type]
     assert isinstance(caught.value, TypeError) and isinstance(caught.value, banking.DomainError)
+
+
+@pytest.mark.parametrize("value", [12.5, 10.0, 0.1 + 0.2, 1e12])
+def test_a_floats_refusal_never_suggests_an_amount_that_money_refuses(value: float) -> None:
+    with pytest.raises(banking.FloatAmount) as caught:
+        banking.money(value)  # type: ignore[arg-type]
+    suggested = re.search(r"use money\('([^']*)'\)", str(caught.value))
+    assert suggested is None or banking.money(suggested[1]) == Decimal(suggested[1]), str(caught.value)
+    assert (suggested is None) == (value in (0.1 + 0.2, 1e12)), str(caught.value)
 
 
 @pytest.mark.parametrize("amount", ["0", "-50"])
