@@ -5,6 +5,8 @@
     python -m tooling.stack status   each service, its address, how it was started, a live round trip
     python -m tooling.stack fetch    download native Kafka's jars now (Binder's postBuild), start nothing
     python -m tooling.stack up|down|status --cluster kafka|rabbitmq|all   the three-node cluster (tooling.stack.cluster)
+    python -m tooling.stack up|down|status --cdc    the change-data-capture profile: PostgreSQL and Kafka Connect
+                                                    with Debezium (needs the single-node Kafka: `make up` first)
 
 COURSE_STACK=native|compose forces one way of starting (default: auto).
 """
@@ -20,7 +22,16 @@ from pathlib import Path
 from types import ModuleType
 
 from helpers import clients, config
-from tooling.stack import compose, native_kafka, native_rabbitmq, native_redis, probe, process
+from tooling.stack import (
+    compose,
+    native_connect,
+    native_kafka,
+    native_postgres,
+    native_rabbitmq,
+    native_redis,
+    probe,
+    process,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,12 @@ SERVICES = (
     Service("kafka", lambda s: (s.kafka_host, s.kafka_port), native_kafka, probe.kafka_round_trip, 120.0),
     Service("rabbitmq", lambda s: (s.rabbitmq_host, s.rabbitmq_port), native_rabbitmq, probe.rabbitmq_round_trip, 90.0),
     Service("redis", lambda s: (s.redis_host, s.redis_port), native_redis, probe.redis_round_trip, 30.0),
+)
+#: The change-data-capture profile (`make up-cdc`): on demand, as the cluster is; Connect needs the single-node Kafka.
+CDC_SERVICES = (
+    Service("postgres", lambda s: (s.postgres_host, s.postgres_port), native_postgres, probe.postgres_round_trip,
+            60.0),
+    Service("connect", lambda s: (s.connect_host, s.connect_port), native_connect, probe.connect_round_trip, 180.0),
 )
 STARTED_BY = {"native": "native (make up)", "compose": "docker compose (make up)",
               "reused": "already running (left alone)"}
@@ -100,11 +117,12 @@ def choose_mode(settings: config.Settings) -> str:
     return "compose" if compose.engine_answers() else "native"
 
 
-def up(settings: config.Settings) -> int:
-    """Make every service answer, starting only the ones that do not already."""
+def up(settings: config.Settings, services: tuple[Service, ...] | None = None, profile: str | None = None) -> int:
+    """Make every service answer (SERVICES unless told), starting only the ones that do not already."""
+    services = services or SERVICES
     state = read_state(settings)
     missing = []
-    for service in SERVICES:
+    for service in services:
         if service.round_trip(settings).ok:
             state.setdefault(service.name, "reused")
             print(f"{service.name:<9} {service.address(settings):<22} already answering "
@@ -114,7 +132,7 @@ def up(settings: config.Settings) -> int:
     if missing:
         mode = choose_mode(settings)
         if mode == "compose":
-            compose.up([service.name for service in missing])
+            compose.up([service.name for service in missing], profile)
             started = dict.fromkeys((service.name for service in missing), time.monotonic())
         else:
             started = {}
@@ -131,13 +149,14 @@ def up(settings: config.Settings) -> int:
     return 0
 
 
-def down(settings: config.Settings) -> int:
-    """Stop what `up` started; leave alone services it found already running."""
+def down(settings: config.Settings, services: tuple[Service, ...] | None = None, profile: str | None = None) -> int:
+    """Stop what `up` started (of SERVICES unless told); leave alone services it found already running."""
+    services = services or SERVICES
     state = read_state(settings)
-    for service in SERVICES:
+    for service in services:
         how = state.pop(service.name, None)
         if how == "compose":
-            compose.down([service.name])
+            compose.down([service.name], profile)
             print(f"{service.name:<9} stopped (docker compose)")
         elif service.native.stop(settings):
             print(f"{service.name:<9} stopped (native)")
@@ -149,17 +168,21 @@ def down(settings: config.Settings) -> int:
     return 0
 
 
-def status(settings: config.Settings) -> int:
-    """Print each service, its address, how it was started, and a live round trip; 0 if all answer."""
+def status(settings: config.Settings, services: tuple[Service, ...] | None = None, profile: str | None = None) -> int:
+    """Print each service (of SERVICES unless told), its address, how it was started, and a live round trip;
+    0 if all answer."""
+    services = services or SERVICES
     state = read_state(settings)
     print(f"{'service':<9} {'address':<22} {'started by':<30} round trip")
     all_ok = True
-    for service in SERVICES:
+    for service in services:
         result = service.round_trip(settings)
         all_ok &= result.ok
         started_by = STARTED_BY.get(state.get(service.name, ""), "-") if result.ok else "-"
         outcome = f"ok, {result.detail}" if result.ok else f"DOWN: {result.detail}"
         print(f"{service.name:<9} {service.address(settings):<22} {started_by:<30} {outcome}")
+    if profile == "cdc":
+        return 0 if all_ok else 1
     management = "answering" if clients.port_open(settings.rabbitmq_host, settings.rabbitmq_management_port) \
         else "not answering"
     print(f"RabbitMQ management: http://{settings.rabbitmq_host}:{settings.rabbitmq_management_port}/ ({management}); "
@@ -180,6 +203,8 @@ def main(argv: list[str]) -> int:
         from tooling.stack import cluster
 
         return cluster.main(argv)
+    if "--cdc" in argv:
+        return cdc(argv)
     commands = {"up": up, "down": down, "status": status, "fetch": fetch}
     if len(argv) != 1 or argv[0] not in commands:
         print(__doc__)
@@ -189,6 +214,29 @@ def main(argv: list[str]) -> int:
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def cdc(argv: list[str]) -> int:
+    """up|down|status --cdc: PostgreSQL and Kafka Connect with Debezium, beside the single-node stack."""
+    commands = {"up": up_cdc, "down": down, "status": status}
+    rest = [arg for arg in argv if arg != "--cdc"]
+    if len(rest) != 1 or rest[0] not in commands:
+        print(__doc__)
+        return 2
+    try:
+        return commands[rest[0]](config.load(), CDC_SERVICES, "cdc")
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def up_cdc(settings: config.Settings, services: tuple[Service, ...], profile: str) -> int:
+    """Start the CDC profile once the single-node Kafka its worker stores everything in answers."""
+    try:
+        clients.require_kafka(settings)
+    except clients.BrokerUnavailable as error:
+        raise RuntimeError(f"Kafka Connect keeps its configs, offsets and status in Kafka: {error}") from None
+    return up(settings, services, profile)
 
 
 if __name__ == "__main__":
