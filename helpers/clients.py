@@ -206,6 +206,16 @@ def connect_rabbitmq(settings: config.Settings | None = None) -> pika.BlockingCo
         raise rabbitmq_refusal(error, settings) from None
 
 
+class CdcUnavailable(BrokerUnavailable):
+    """PostgreSQL or Kafka Connect is not answering: they are the CDC profile's, started on demand."""
+
+    def __init__(self, broker: str, address: str, reason: str, fix: str = CDC_FIX_COMMAND) -> None:
+        self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
+        ConnectionError.__init__(
+            self, f"{broker} is not reachable at {address} ({reason}). Start the change-data-capture profile with "
+                  f"`{fix}` (without make: `python -m tooling.stack up --cdc`), then `make status-cdc` to check.")
+
+
 def connect_postgres(settings: config.Settings | None = None, **options: object) -> psycopg.Connection:
     """One PostgreSQL connection (psycopg 3), or BrokerUnavailable (BrokerRefused for a bad login) within seconds."""
     import psycopg
@@ -219,7 +229,7 @@ def connect_postgres(settings: config.Settings | None = None, **options: object)
                                 POSTGRES_URL_FIX) from None
     reason = _refusal(host, port, settings.connect_timeout_s)
     if reason:
-        raise BrokerUnavailable("PostgreSQL", f"{host}:{port}", reason, CDC_FIX_COMMAND)
+        raise CdcUnavailable("PostgreSQL", f"{host}:{port}", reason)
     try:
         return psycopg.connect(settings.postgres_url, connect_timeout=max(1, round(settings.connect_timeout_s)),
                                **options)
@@ -229,8 +239,7 @@ def connect_postgres(settings: config.Settings | None = None, **options: object)
             raise BrokerRefused("PostgreSQL", f"{host}:{port}", f"PostgreSQL refused POSTGRES_URL ({text})",
                                 f"put the right user, password and database in POSTGRES_URL, e.g. "
                                 f"{POSTGRES_URL_FIX}") from None
-        raise BrokerUnavailable("PostgreSQL", f"{host}:{port}", f"no PostgreSQL session: {text}",
-                                CDC_FIX_COMMAND) from None
+        raise CdcUnavailable("PostgreSQL", f"{host}:{port}", f"no PostgreSQL session: {text}") from None
 
 
 def require_postgres(settings: config.Settings | None = None) -> config.Settings:
@@ -251,5 +260,5 @@ def require_connect(settings: config.Settings | None = None) -> config.Settings:
                                 CONNECT_URL_FIX) from None
     reason = _refusal(host, port, settings.connect_timeout_s)
     if reason:
-        raise BrokerUnavailable("Kafka Connect", f"{host}:{port}", reason, CDC_FIX_COMMAND)
+        raise CdcUnavailable("Kafka Connect", f"{host}:{port}", reason)
     return settings

@@ -17,6 +17,7 @@ import pytest
 
 from helpers import clients, config
 from tests.test_compose import SERVICES, published, resolve
+from tooling.stack import __main__ as stack_main
 from tooling.stack import compose, native_connect, native_postgres, probe
 
 CLOSED_PORT = 9  # discard: nothing listens there on a course machine
@@ -145,7 +146,7 @@ def test_connect_worker_is_distributed_on_loopback_with_one_replica_topics(
 
 def test_closed_postgres_port_fails_fast_naming_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_with(monkeypatch, POSTGRES_URL=f"postgresql://course:course@127.0.0.1:{CLOSED_PORT}/course")
-    with pytest.raises(clients.BrokerUnavailable, match="PostgreSQL is not reachable.*make up-cdc"):
+    with pytest.raises(clients.BrokerUnavailable, match=r"PostgreSQL is not reachable.*`make up-cdc`.*up --cdc"):
         clients.require_postgres(settings)
 
 
@@ -157,7 +158,7 @@ def test_a_bad_postgres_url_names_the_variable(monkeypatch: pytest.MonkeyPatch) 
 
 def test_closed_connect_port_fails_fast_naming_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_with(monkeypatch, CONNECT_URL=f"http://127.0.0.1:{CLOSED_PORT}")
-    with pytest.raises(clients.BrokerUnavailable, match="Kafka Connect is not reachable.*make up-cdc"):
+    with pytest.raises(clients.BrokerUnavailable, match=r"Kafka Connect is not reachable.*`make up-cdc`.*up --cdc"):
         clients.require_connect(settings)
 
 
@@ -192,3 +193,22 @@ def test_connect_is_ready_only_once_it_lists_debezium(fake_connect: list[dict[st
     assert not early.ok and native_connect.POSTGRES_CONNECTOR in early.detail
     fake_connect.append({"class": native_connect.POSTGRES_CONNECTOR, "type": "source"})
     assert probe.connect_round_trip().ok
+
+
+def test_the_profile_needs_kafka_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = settings_with(monkeypatch, KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{CLOSED_PORT}",
+                             COURSE_STATE_DIR=str(tmp_path))
+    with pytest.raises(RuntimeError, match="Kafka Connect keeps its configs, offsets and status in Kafka.*make up"):
+        stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc")
+
+
+def test_a_kafka_under_compose_is_told_to_run_natively(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = settings_with(monkeypatch, COURSE_STATE_DIR=str(tmp_path))
+    monkeypatch.setattr(clients, "require_kafka", lambda settings: settings)
+    stack_main.write_state(settings, {"kafka": "compose"})
+    started: list[str] = []
+    monkeypatch.setattr(stack_main, "up", lambda *args: started.append("up") or 0)
+    with pytest.raises(RuntimeError, match="no Kafka Connect service there.*COURSE_STACK=native make up-cdc"):
+        stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc")
+    stack_main.write_state(settings, {"kafka": "native"})
+    assert stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc") == 0 and started == ["up"]
