@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -212,3 +213,16 @@ def test_a_kafka_under_compose_is_told_to_run_natively(monkeypatch: pytest.Monke
         stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc")
     stack_main.write_state(settings, {"kafka": "native"})
     assert stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc") == 0 and started == ["up"]
+
+
+def test_a_foreign_server_on_the_postgres_port_is_named_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as foreign:  # accepts connections, speaks no PostgreSQL
+        port = foreign.getsockname()[1]
+        settings = settings_with(monkeypatch, COURSE_STATE_DIR=str(tmp_path), BROKER_CONNECT_TIMEOUT_S="1",
+                                 POSTGRES_URL=f"postgresql://course:course@127.0.0.1:{port}/course")
+        monkeypatch.setattr(clients, "require_kafka", lambda settings: settings)
+        monkeypatch.setattr(stack_main, "up", lambda *args: pytest.fail("started beside a foreign server"))
+        with pytest.raises(RuntimeError, match=f"not the course's postgres listens on 127.0.0.1:{port}.*"
+                                               "systemctl disable --now postgresql.*POSTGRES_URL"):
+            stack_main.up_cdc(settings, stack_main.CDC_SERVICES[:1], "cdc")

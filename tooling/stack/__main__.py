@@ -90,30 +90,31 @@ def write_state(settings: config.Settings, state: dict[str, str]) -> None:
 
 
 def wait_ready(services: list[Service], settings: config.Settings, mode: str,
-               started: dict[str, float]) -> dict[str, float]:
+               started: dict[str, float], profile: str | None = None) -> dict[str, float]:
     """Wait (bounded) until every service answers; return each one's seconds since its own start."""
     ready: dict[str, float] = {}
     while True:
         for service in (s for s in services if s.name not in ready):
             if mode == "native" and not service.native.running(settings):
-                raise RuntimeError(failure_message(service, settings, "the process exited during start-up"))
+                raise RuntimeError(failure_message(service, settings, "the process exited during start-up", profile))
             waited = time.monotonic() - started[service.name]
             if clients.port_open(*service.host_port(settings)) and service.round_trip(settings).ok:
                 ready[service.name] = waited
                 print(f"{service.name:<9} {service.address(settings):<22} started ({mode}), ready in {waited:.1f} s")
             elif waited > service.ready_timeout_s:
                 raise RuntimeError(failure_message(service, settings,
-                                                   f"not ready within {service.ready_timeout_s:.0f} s"))
+                                                   f"not ready within {service.ready_timeout_s:.0f} s", profile))
         if len(ready) == len(services):
             return ready
         time.sleep(0.25)
 
 
-def failure_message(service: Service, settings: config.Settings, reason: str) -> str:
+def failure_message(service: Service, settings: config.Settings, reason: str, profile: str | None = None) -> str:
     """What failed, where, the last lines of each log the service wrote while starting, and what to do."""
     tails = process.tails(service.native.startup_logs(settings))
+    suffix = f"-{profile}" if profile else ""
     return (f"{service.name} at {service.address(settings)}: {reason}.\n{tails}"
-            f"Fix the cause above, then run `make down && make up` (details: `make status`).")
+            f"Fix the cause above, then run `make down{suffix} && make up{suffix}` (details: `make status{suffix}`).")
 
 
 def choose_mode(settings: config.Settings) -> str:
@@ -150,7 +151,7 @@ def up(settings: config.Settings, services: tuple[Service, ...] | None = None, p
                 started[service.name] = time.monotonic()  # each service's bound counts from its own start
         state.update(dict.fromkeys((service.name for service in missing), mode))
         write_state(settings, state)
-        wait_ready(missing, settings, mode, started)
+        wait_ready(missing, settings, mode, started, profile)
     write_state(settings, state)
     return 0
 
@@ -247,7 +248,29 @@ def up_cdc(settings: config.Settings, services: tuple[Service, ...], profile: st
         raise RuntimeError("Kafka runs under docker compose, and the CDC profile has no Kafka Connect service there "
                            "yet (`docker compose --profile cdc up -d postgres` starts its PostgreSQL only). Run the "
                            "course natively for notebook 17: `make down`, then `COURSE_STACK=native make up-cdc`.")
+    for service in services:
+        refuse_foreign(service, settings)
     return up(settings, services, profile)
+
+
+#: What else commonly holds a CDC service's port, and how to free it or move the course's.
+FOREIGN_HINTS = {
+    "postgres": "Debian's and Ubuntu's postgresql package starts a server of its own on 5432: stop it "
+                "(`sudo systemctl disable --now postgresql`), or move the course's with POSTGRES_URL "
+                "(e.g. export POSTGRES_URL=postgresql://course:course@127.0.0.1:5433/course)",
+    "connect": "move the course's worker with CONNECT_URL (e.g. export CONNECT_URL=http://127.0.0.1:8084)",
+}
+
+
+def refuse_foreign(service: Service, settings: config.Settings) -> None:
+    """RuntimeError naming the fix when something that is not the course's service answers on its port."""
+    host, port = service.host_port(settings)
+    if service.native.running(settings) or not clients.port_open(host, port):
+        return
+    result = service.round_trip(settings)
+    if not result.ok:
+        raise RuntimeError(f"{service.name}: something that is not the course's {service.name} listens on "
+                           f"{host}:{port} ({result.detail}). {FOREIGN_HINTS[service.name]}.")
 
 
 if __name__ == "__main__":
