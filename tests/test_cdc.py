@@ -204,15 +204,20 @@ def test_the_profile_needs_kafka_first(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_a_kafka_under_compose_is_told_to_run_natively(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    settings = settings_with(monkeypatch, COURSE_STATE_DIR=str(tmp_path))
+    settings = settings_with(monkeypatch, COURSE_STATE_DIR=str(tmp_path),
+                             POSTGRES_URL=f"postgresql://course:course@127.0.0.1:{CLOSED_PORT}/course",
+                             CONNECT_URL=f"http://127.0.0.1:{CLOSED_PORT}")
     monkeypatch.setattr(clients, "require_kafka", lambda settings: settings)
     stack_main.write_state(settings, {"kafka": "compose"})
-    started: list[str] = []
-    monkeypatch.setattr(stack_main, "up", lambda *args: started.append("up") or 0)
+    steps: list[str] = []
+    monkeypatch.setattr(native_connect, "resolve_jars", lambda settings: steps.append("jars"))
+    monkeypatch.setattr(stack_main, "up", lambda *args: steps.append("up") or 0)
     with pytest.raises(RuntimeError, match="no Kafka Connect service there.*COURSE_STACK=native make up-cdc"):
         stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc")
+    assert steps == []
     stack_main.write_state(settings, {"kafka": "native"})
-    assert stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc") == 0 and started == ["up"]
+    assert stack_main.up_cdc(settings, stack_main.CDC_SERVICES, "cdc") == 0
+    assert steps == ["jars", "up"], "the jars are fetched before anything starts, so no start-up time counts them"
 
 
 def test_a_foreign_server_on_the_postgres_port_is_named_with_the_fix(

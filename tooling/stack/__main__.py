@@ -250,6 +250,8 @@ def up_cdc(settings: config.Settings, services: tuple[Service, ...], profile: st
                            "course natively for notebook 17: `make down`, then `COURSE_STACK=native make up-cdc`.")
     for service in services:
         refuse_foreign(service, settings)
+    if not all(service.round_trip(settings).ok for service in services):
+        native_connect.resolve_jars(settings)  # before any start, so no start-up time counts a download
     return up(settings, services, profile)
 
 
