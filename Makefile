@@ -100,8 +100,9 @@ bench: up $(BENCH_STAMP)  ## Kafka, RabbitMQ and the event stores measured side 
 test-bench: up $(BENCH_STAMP)  ## the bench's librdkafka measurements on the live broker (tests/bench)
 	$(PY) -m pytest -p no:cacheprovider tests/bench
 
-clean: $(STAMP)  ## stop the cluster, then the brokers, then remove their local state and the course data
+clean: $(STAMP)  ## stop the cluster, the CDC profile, then the brokers, then remove their local state and the course data
 	$(PY) -m tooling.stack down --cluster all
+	$(PY) -m tooling.stack down --cdc
 	$(PY) -m tooling.stack down
 	rm -rf .stack .data results
 
@@ -175,3 +176,19 @@ status-cluster: $(STAMP)  ## each cluster node up/down, the Kafka controller, pa
 
 test-cluster: $(STAMP)  ## kill cluster leaders on purpose: nothing acknowledged lost or duplicated (fixed ports, locked)
 	flock /tmp/course-fixed-ports.lock $(PY) -m pytest -p no:cacheprovider tests/cluster
+
+# The change-data-capture profile of notebook 17 (tooling/stack/native_postgres.py, native_connect.py): PostgreSQL
+# with wal_level=logical and one Kafka Connect worker with Debezium's PostgreSQL connector, beside the single node.
+.PHONY: up-cdc down-cdc status-cdc test-cdc
+
+up-cdc: up  ## PostgreSQL + Kafka Connect with Debezium for notebook 17 (on top of `make up`'s Kafka)
+	$(PY) -m tooling.stack up --cdc
+
+down-cdc: $(STAMP)  ## stop PostgreSQL and Kafka Connect
+	$(PY) -m tooling.stack down --cdc
+
+status-cdc: $(STAMP)  ## PostgreSQL (SELECT 1, wal_level) and Kafka Connect (its plugins) round trips
+	$(PY) -m tooling.stack status --cdc
+
+test-cdc: up-cdc  ## Debezium's outbox router end to end: a row committed in PostgreSQL read from Kafka (tests/cdc)
+	$(PY) -m pytest -p no:cacheprovider tests/cdc

@@ -13,6 +13,7 @@ from helpers import config
 
 if TYPE_CHECKING:
     import pika
+    import psycopg
 
 FIX_COMMAND = "make up"
 
@@ -26,6 +27,10 @@ KAFKA_MAX_BLOCK_MS = 10_000
 RABBITMQ_BLOCKED_CONNECTION_TIMEOUT_S = 10.0
 RABBITMQ_URL_FIX = f"export RABBITMQ_URL={config.DEFAULT_RABBITMQ_URL} (the local default)"
 REDIS_URL_FIX = f"export REDIS_URL={config.DEFAULT_REDIS_URL} (the local default)"
+#: PostgreSQL and Kafka Connect are the change-data-capture profile's: started on demand, not by `make up`.
+CDC_FIX_COMMAND = "make up-cdc"
+POSTGRES_URL_FIX = f"export POSTGRES_URL={config.DEFAULT_POSTGRES_URL} (the local default)"
+CONNECT_URL_FIX = f"export CONNECT_URL={config.DEFAULT_CONNECT_URL} (the local default)"
 
 
 class BrokerUnavailable(ConnectionError):
@@ -199,3 +204,61 @@ def connect_rabbitmq(settings: config.Settings | None = None) -> pika.BlockingCo
         return pika.BlockingConnection(rabbitmq_parameters(settings))
     except pika.exceptions.AMQPConnectionError as error:
         raise rabbitmq_refusal(error, settings) from None
+
+
+class CdcUnavailable(BrokerUnavailable):
+    """PostgreSQL or Kafka Connect is not answering: they are the CDC profile's, started on demand."""
+
+    def __init__(self, broker: str, address: str, reason: str, fix: str = CDC_FIX_COMMAND) -> None:
+        self.broker, self.address, self.reason, self.fix = broker, address, reason, fix
+        ConnectionError.__init__(
+            self, f"{broker} is not reachable at {address} ({reason}). Start the change-data-capture profile with "
+                  f"`{fix}` (without make: `python -m tooling.stack up --cdc`), then `make status-cdc` to check.")
+
+
+def connect_postgres(settings: config.Settings | None = None, **options: object) -> psycopg.Connection:
+    """One PostgreSQL connection (psycopg 3), or BrokerUnavailable (BrokerRefused for a bad login) within seconds."""
+    import psycopg
+
+    settings = settings or config.load()
+    try:
+        _check_scheme(settings.postgres_url, ("postgresql", "postgres"), "POSTGRES_URL")
+        host, port = settings.postgres_host, settings.postgres_port
+    except ValueError as error:
+        raise BrokerUnavailable("PostgreSQL", redact(settings.postgres_url), f"bad POSTGRES_URL: {error}",
+                                POSTGRES_URL_FIX) from None
+    reason = _refusal(host, port, settings.connect_timeout_s)
+    if reason:
+        raise CdcUnavailable("PostgreSQL", f"{host}:{port}", reason)
+    try:
+        return psycopg.connect(settings.postgres_url, connect_timeout=max(1, round(settings.connect_timeout_s)),
+                               **options)
+    except psycopg.OperationalError as error:
+        text = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        if "password authentication failed" in text or "does not exist" in text:
+            raise BrokerRefused("PostgreSQL", f"{host}:{port}", f"PostgreSQL refused POSTGRES_URL ({text})",
+                                f"put the right user, password and database in POSTGRES_URL, e.g. "
+                                f"{POSTGRES_URL_FIX}") from None
+        raise CdcUnavailable("PostgreSQL", f"{host}:{port}", f"no PostgreSQL session: {text}") from None
+
+
+def require_postgres(settings: config.Settings | None = None) -> config.Settings:
+    """Fail fast with BrokerUnavailable unless PostgreSQL accepts POSTGRES_URL's login; return the settings."""
+    settings = settings or config.load()
+    connect_postgres(settings).close()
+    return settings
+
+
+def require_connect(settings: config.Settings | None = None) -> config.Settings:
+    """Fail fast with BrokerUnavailable unless Kafka Connect's REST API answers at CONNECT_URL; return the settings."""
+    settings = settings or config.load()
+    try:
+        _check_scheme(settings.connect_url, ("http", "https"), "CONNECT_URL")
+        host, port = settings.connect_host, settings.connect_port
+    except ValueError as error:
+        raise BrokerUnavailable("Kafka Connect", settings.connect_url, f"bad CONNECT_URL: {error}",
+                                CONNECT_URL_FIX) from None
+    reason = _refusal(host, port, settings.connect_timeout_s)
+    if reason:
+        raise CdcUnavailable("Kafka Connect", f"{host}:{port}", reason)
+    return settings

@@ -22,6 +22,9 @@ DEFAULT_RABBITMQ_MANAGEMENT_PORT = 15672
 DEFAULT_RABBITMQ_MQTT_PORT = 1883
 DEFAULT_RABBITMQ_STOMP_PORT = 61613
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# The change-data-capture profile (`make up-cdc`, notebook 17): PostgreSQL and Kafka Connect with Debezium.
+DEFAULT_POSTGRES_URL = "postgresql://course:course@127.0.0.1:5432/course"
+DEFAULT_CONNECT_URL = "http://127.0.0.1:8083"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 # The three-node cluster profile (notebooks 11-12): its own ports, so it runs beside the single-node stack.
 DEFAULT_CLUSTER_KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:9192,127.0.0.1:9292,127.0.0.1:9392"
@@ -42,6 +45,8 @@ class Settings:
     rabbitmq_mqtt_port: int
     rabbitmq_stomp_port: int
     redis_url: str
+    postgres_url: str
+    connect_url: str
     connect_timeout_s: float
     state_dir: Path
     cache_dir: Path
@@ -95,6 +100,41 @@ class Settings:
         """Port named in the Redis URL."""
         return urlsplit(self.redis_url).port or 6379
 
+    @property
+    def postgres_host(self) -> str:
+        """Host named in the PostgreSQL URL."""
+        return urlsplit(self.postgres_url).hostname or "127.0.0.1"
+
+    @property
+    def postgres_port(self) -> int:
+        """Port named in the PostgreSQL URL."""
+        return urlsplit(self.postgres_url).port or 5432
+
+    @property
+    def postgres_user(self) -> str:
+        """The role named in the PostgreSQL URL (the native stack creates it, with REPLICATION)."""
+        return urlsplit(self.postgres_url).username or "course"
+
+    @property
+    def postgres_password(self) -> str:
+        """The password named in the PostgreSQL URL."""
+        return urlsplit(self.postgres_url).password or ""
+
+    @property
+    def postgres_database(self) -> str:
+        """The database named in the PostgreSQL URL."""
+        return urlsplit(self.postgres_url).path.lstrip("/") or self.postgres_user
+
+    @property
+    def connect_host(self) -> str:
+        """Host of Kafka Connect's REST API."""
+        return urlsplit(self.connect_url).hostname or "127.0.0.1"
+
+    @property
+    def connect_port(self) -> int:
+        """Port of Kafka Connect's REST API."""
+        return urlsplit(self.connect_url).port or 8083
+
 
 def split_host_port(address: str) -> tuple[str, int]:
     """Split 'host:port' into its parts, with a clear error for anything else."""
@@ -137,6 +177,8 @@ def load() -> Settings:
         rabbitmq_mqtt_port=int(_number("RABBITMQ_MQTT_PORT", DEFAULT_RABBITMQ_MQTT_PORT, int)),
         rabbitmq_stomp_port=int(_number("RABBITMQ_STOMP_PORT", DEFAULT_RABBITMQ_STOMP_PORT, int)),
         redis_url=env("REDIS_URL", DEFAULT_REDIS_URL),
+        postgres_url=env("POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        connect_url=env("CONNECT_URL", DEFAULT_CONNECT_URL).rstrip("/"),
         connect_timeout_s=float(_number("BROKER_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S, float)),
         state_dir=Path(env("COURSE_STATE_DIR", PROJECT_ROOT / ".stack")),
         cache_dir=Path(env("COURSE_CACHE_DIR", PROJECT_ROOT / ".stack" / "cache")),

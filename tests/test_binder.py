@@ -28,7 +28,7 @@ def test_binder_environment_is_the_root_environment() -> None:
 def test_apt_txt_names_the_native_stack_packages() -> None:
     lines = (BINDER / "apt.txt").read_text().splitlines()
     packages = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    assert packages == {"default-jre-headless", "maven", "rabbitmq-server", "redis-server"}
+    assert packages == {"default-jre-headless", "maven", "rabbitmq-server", "redis-server", "postgresql"}
 
 
 @pytest.mark.parametrize("script", ["postBuild", "start"])

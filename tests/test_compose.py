@@ -17,6 +17,7 @@ SERVICES = COMPOSE["services"]
 #: The default `docker compose up` starts only the services without a profile.
 DEFAULT_SERVICES = {name: s for name, s in SERVICES.items() if not s.get("profiles")}
 CLUSTER_SERVICES = {name: s for name, s in SERVICES.items() if "cluster" in s.get("profiles", [])}
+CDC_SERVICES = {name: s for name, s in SERVICES.items() if "cdc" in s.get("profiles", [])}
 KAFKA_NODES = ["kafka-1", "kafka-2", "kafka-3"]
 RABBITMQ_NODES = ["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]
 
@@ -58,10 +59,14 @@ def test_every_service_has_a_real_healthcheck(name: str) -> None:
     check = SERVICES[name]["healthcheck"]
     assert check["test"][0] == "CMD-SHELL"
     assert any(probe in check["test"][1] for probe in ("kafka-broker-api-versions", "rabbitmq-diagnostics",
-                                                       "redis-cli ping"))
+                                                       "redis-cli ping", "pg_isready"))
 
 
-@pytest.mark.parametrize("name", sorted(n for n in SERVICES if n != "redis"))
+#: Services whose full check is itself cheap (a small C client, not a JVM or Erlang's CLI).
+CHEAP_CHECKS = {"redis", "postgres"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SERVICES if n not in CHEAP_CHECKS))
 def test_jvm_and_erlang_healthchecks_are_cheap_once_healthy(name: str) -> None:
     service = SERVICES[name]
     probe = service["healthcheck"]["test"][1]
@@ -179,7 +184,8 @@ def test_data_lives_in_named_volumes() -> None:
 
 def test_cluster_profile_has_three_nodes_of_each_broker() -> None:
     assert sorted(CLUSTER_SERVICES) == KAFKA_NODES + RABBITMQ_NODES
-    assert set(SERVICES) == set(DEFAULT_SERVICES) | set(CLUSTER_SERVICES), "every other service is in a profile"
+    assert set(SERVICES) == set(DEFAULT_SERVICES) | set(CLUSTER_SERVICES) | set(CDC_SERVICES), \
+        "every other service is in a profile"
 
 
 def test_cluster_images_are_the_single_node_pins() -> None:

@@ -1,5 +1,5 @@
 """Security defaults: the course's brokers listen on loopback only, and no credential lives in the repository
-other than RabbitMQ's local guest:guest.
+other than RabbitMQ's local guest:guest and the CDC profile's local PostgreSQL login course:course.
 
 Compose port bindings (127.0.0.1 only) are checked in tests/test_compose.py; the spare-port native stack's
 sockets in tests/test_stack.py. Here: the running default brokers, and every file git tracks.
@@ -75,7 +75,8 @@ SECRET_PATTERNS = {
     "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "JWT": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
 }
-ALLOWED_CREDENTIALS = {("guest", "guest")}
+#: Local loopback logins: RabbitMQ's default guest, and the course's own PostgreSQL role (make up-cdc).
+ALLOWED_CREDENTIALS = {("guest", "guest"), ("course", "course")}
 
 
 def tracked_files() -> list[Path]:

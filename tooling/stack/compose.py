@@ -11,7 +11,7 @@ import subprocess
 from helpers import config
 
 COMPOSE_FILE = config.PROJECT_ROOT / "docker-compose.yml"
-SERVICES = {"kafka": "kafka", "rabbitmq": "rabbitmq", "redis": "redis"}
+SERVICES = {"kafka": "kafka", "rabbitmq": "rabbitmq", "redis": "redis", "postgres": "postgres", "connect": "connect"}
 #: The oldest Compose that reads the file: its top-level `configs.*.content` arrived in 2.23.1.
 MINIMUM_VERSION = (2, 23, 1)
 UP_TIMEOUT_S = 300
@@ -41,6 +41,8 @@ def environment(settings: config.Settings) -> dict[str, str]:
         "COURSE_RABBITMQ_MQTT_PORT": settings.rabbitmq_mqtt_port,
         "COURSE_RABBITMQ_STOMP_PORT": settings.rabbitmq_stomp_port,
         "COURSE_REDIS_PORT": settings.redis_port,
+        "COURSE_POSTGRES_PORT": settings.postgres_port,
+        "COURSE_CONNECT_PORT": settings.connect_port,
     }
     for i, address in enumerate(settings.cluster_kafka_addresses, start=1):
         ports[f"COURSE_CLUSTER_KAFKA_PORT_{i}"] = config.split_host_port(address)[1]
@@ -110,9 +112,9 @@ def pull_missing(services: list[str], profile: str | None = None) -> None:
                            f"`docker compose pull`, then run `make up` again.")
 
 
-def up(brokers: list[str]) -> None:
-    """Start the named brokers' services and wait for their healthchecks."""
-    start([SERVICES[b] for b in brokers])
+def up(brokers: list[str], profile: str | None = None) -> None:
+    """Start the named brokers' services (of `profile`, if they are in one) and wait for their healthchecks."""
+    start([SERVICES[b] for b in brokers], profile)
 
 
 def start(services: list[str], profile: str | None = None) -> None:
@@ -124,9 +126,9 @@ def start(services: list[str], profile: str | None = None) -> None:
     checked("up", "-d", "--wait", *services, timeout_s=UP_TIMEOUT_S, profile=profile)
 
 
-def down(brokers: list[str]) -> None:
+def down(brokers: list[str], profile: str | None = None) -> None:
     """Stop and remove the named brokers' containers (named volumes are kept)."""
-    run("rm", "--stop", "--force", *(SERVICES[b] for b in brokers), timeout_s=120)
+    run("rm", "--stop", "--force", *(SERVICES[b] for b in brokers), timeout_s=120, profile=profile)
 
 
 def running(profile: str | None = None) -> set[str]:

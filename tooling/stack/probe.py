@@ -96,3 +96,46 @@ def redis_round_trip(settings: config.Settings | None = None) -> RoundTrip:
         return RoundTrip(True, f"set + get + del in {(time.perf_counter() - started) * 1000:.0f} ms (Redis {version})")
     except Exception as error:  # status reports any failure rather than raising
         return RoundTrip(False, f"{type(error).__name__}: {error}")
+
+
+def postgres_round_trip(settings: config.Settings | None = None) -> RoundTrip:
+    """SELECT 1 over a fresh session, and read wal_level: change data capture needs `logical`."""
+    settings = settings or config.load()
+    try:
+        started = time.perf_counter()
+        with clients.connect_postgres(settings) as connection:
+            one = connection.execute("SELECT 1").fetchone()
+            wal_level = connection.execute("SHOW wal_level").fetchone()[0]
+            version = connection.execute("SHOW server_version").fetchone()[0].split()[0]
+        if one != (1,):
+            return RoundTrip(False, f"SELECT 1 returned {one!r}")
+        took = (time.perf_counter() - started) * 1000
+        if wal_level != "logical":
+            return RoundTrip(False, f"wal_level={wal_level} (PostgreSQL {version}): change data capture needs "
+                                    f"wal_level=logical")
+        return RoundTrip(True, f"SELECT 1 in {took:.0f} ms (PostgreSQL {version}, wal_level=logical)")
+    except Exception as error:  # status reports any failure rather than raising
+        return RoundTrip(False, f"{type(error).__name__}: {error}")
+
+
+def connect_round_trip(settings: config.Settings | None = None) -> RoundTrip:
+    """GET /connector-plugins from Kafka Connect's REST API: ready once it lists Debezium's PostgreSQL connector."""
+    import json
+    import urllib.request
+
+    from tooling.stack.native_connect import POSTGRES_CONNECTOR
+
+    settings = settings or config.load()
+    try:
+        clients.require_connect(settings)
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{settings.connect_url}/connector-plugins",
+                                    timeout=settings.connect_timeout_s) as response:
+            plugins = {plugin["class"] for plugin in json.load(response)}
+        took = (time.perf_counter() - started) * 1000
+        if POSTGRES_CONNECTOR not in plugins:
+            return RoundTrip(False, f"Kafka Connect answers but lists no {POSTGRES_CONNECTOR} "
+                                    f"({len(plugins)} plugins)")
+        return RoundTrip(True, f"GET /connector-plugins in {took:.0f} ms (Debezium PostgreSQL connector listed)")
+    except Exception as error:  # status reports any failure rather than raising
+        return RoundTrip(False, f"{type(error).__name__}: {error}")

@@ -115,13 +115,13 @@ def _signal(pid: int, sig: signal.Signals) -> None:
         os.kill(pid, sig)
 
 
-def terminate(pid_file: Path, grace_s: float) -> bool:
-    """SIGTERM the pid-file's process, SIGKILL it after grace_s; True if it was running."""
+def terminate(pid_file: Path, grace_s: float, first: signal.Signals = signal.SIGTERM) -> bool:
+    """Send `first` (SIGTERM unless told) to the pid-file's process, SIGKILL it after grace_s; True if it ran."""
     pid = read_pid(pid_file)
     pid_file.unlink(missing_ok=True)
     if pid is None:
         return False
-    _signal(pid, signal.SIGTERM)
+    _signal(pid, first)
     deadline = time.monotonic() + grace_s
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
