@@ -17,6 +17,7 @@ named `changelog__<group>--<topic>--<store>`; `reset_app` removes both with the 
 from __future__ import annotations
 
 import shutil
+import signal
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -61,8 +62,23 @@ def application(group: str, topic: str, state_dir: Path, **options: Any) -> Appl
 
 
 def run(app: Application) -> list[dict[str, Any]]:
-    """Run `app` until its input is processed (at most IDLE_TIMEOUT_S without a record); its outputs with their keys."""
-    return app.run(timeout=IDLE_TIMEOUT_S, metadata=True)
+    """Run `app` until its input is processed (at most IDLE_TIMEOUT_S without a record); its outputs with their keys.
+
+    Quix takes over SIGINT and SIGTERM for the run and never gives them back, and a Ctrl+C (Jupyter's Interrupt) only
+    stops it gracefully, returning what it had so far. Here the kernel's handlers come back after the run, and an
+    interrupted run raises KeyboardInterrupt instead of handing a cell partial results.
+    """
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        outputs = app.run(timeout=IDLE_TIMEOUT_S, metadata=True)
+        # Quix's SIGINT handler is a method of the app; after a Ctrl+C it puts Python's default handler back.
+        interrupted = getattr(signal.getsignal(signal.SIGINT), "__self__", None) is not app
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+    if interrupted:
+        raise KeyboardInterrupt("the application was interrupted and stopped: re-run this cell")
+    return outputs
 
 
 def reset_app(group: str, state_dir: Path) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -62,3 +64,28 @@ def test_reset_app_forgets_the_changelog_the_state_folder_and_the_offsets(topic:
     with kafka_io.admin() as admin:
         assert not [name for name in admin.list_topics() if f"__{group}--" in name]
     assert kafka_io.committed_offsets(group, topic) == {}
+
+
+@pytest.mark.live
+def test_a_run_gives_the_signal_handlers_back(topic: str, tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    group = f"{topic}-group"
+    try:
+        streaming.run(counting_app(group, topic, tmp_path))
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    finally:
+        streaming.reset_app(group, tmp_path)
+
+
+@pytest.mark.live
+def test_an_interrupted_run_raises_instead_of_returning_part_of_the_outputs(topic: str, tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    group = f"{topic}-group"
+    app = streaming.application(group, topic, tmp_path)
+    app.dataframe(app.topic(topic)).update(lambda value: os.kill(os.getpid(), signal.SIGINT))  # Ctrl+C mid-run
+    try:
+        with pytest.raises(KeyboardInterrupt, match="re-run this cell"):
+            streaming.run(app)
+        assert signal.getsignal(signal.SIGINT) == before
+    finally:
+        streaming.reset_app(group, tmp_path)
