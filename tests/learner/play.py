@@ -53,11 +53,11 @@ ADVICE = re.compile(r"^👉 .*", re.M)
 #: A warning as Python prints it on stderr (tests/test_notebook_warnings.py checks the stored outputs the same way).
 WARNING = re.compile(r"\w*Warning\b")
 #: A cell that talks to a broker: Kafka, RabbitMQ or Redis calls, through the helpers or the clients.
-BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|pika|kafka|redis)\.|\bchannel\.\w+\("
+BROKER_CALL = re.compile(r"\b(?:kafka_io|rabbit_io|redis_io|protocol_io|streaming|pika|kafka|redis)\.|\bchannel\.\w+\("
                          r"|\.(?:poll|send|flush|commit|consume|basic_\w+|queue_\w+|exchange_\w+)\("
                          r"|Kafka(?:Consumer|Producer|AdminClient)\(")
-#: A cell that waits for messages: a poll, a consume loop, a basic_get or a drain.
-CONSUMING_CALL = re.compile(r"\.(?:poll|consume|basic_consume|basic_get)\(|\b(?:drain|consuming)\(")
+#: A cell that waits for messages: a poll, a consume loop, a basic_get, a drain or a Quix Streams run (16).
+CONSUMING_CALL = re.compile(r"\.(?:poll|consume|basic_consume|basic_get)\(|\b(?:drain|consuming)\(|\bstreaming\.run\(")
 DEFINITION = re.compile(r"^def (\w+)\(", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SECTION_HEADING = re.compile(r"^#{2,3} (\d+)\.", re.M)

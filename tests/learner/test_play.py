@@ -96,6 +96,8 @@ def test_broker_and_consuming_cells_are_told_apart_from_pure_ones() -> None:
     publish = "producer.send(topic, value=b'x').get(timeout=10)"
     assert BROKER_CALL.search(publish) and not CONSUMING_CALL.search(publish)
     assert not BROKER_CALL.search("balance = banking.replay(events)\nassert balance == Decimal('50.00')")
+    quix = "windows = streaming.run(app)"
+    assert BROKER_CALL.search(quix) and CONSUMING_CALL.search(quix) and not CONSUMING_CALL.search("asyncio.run(main())")
 
 
 # A fake course notebook: a Setup cell, a section that publishes, and one that consumes (a list stands in for a
