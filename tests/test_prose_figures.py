@@ -48,7 +48,7 @@ TIMES = re.compile(r"(?P<supposed>\b(?:suppose|if|were)\b[^,;.]*?)?"
 TIMED = re.compile(NUMBER + r"\s*(?:µs|us|ms|s|sec|seconds?|milliseconds?|microseconds?|minutes?|min|%)(?!\w)")
 CONFIGURED = re.compile(
     r"timeouts?|linger|interval|default|defaults|setting|sets|set|configured|config|allowing|allow|every|"
-    r"within|retention|delay|backoff|heartbeat|session|sleeps?|waits?|rolls|dirty|window|windows|up|[\w.]+_ms|"
+    r"within|retention|delay|backoff|heartbeat|session|sleeps?|waits?|rolls|dirty|window|windows|grace|up|[\w.]+_ms|"
     r"[\w.]+\.ms|max|limit|budget|bound|check|checks|asserts?", re.IGNORECASE)
 CLAUSE_END = re.compile(r"[,;!?]|\.(?:\s|$)")
 WORD = re.compile(r"[\w.`%µ-]+")
@@ -125,6 +125,7 @@ CONTRADICTIONS = [
 ]
 CONFIGURED_VALUES = [
     "a 6 s session timeout that the code sets",
+    "each 10-minute tumbling window, with 5 minutes of grace",
     "the controller notices within its session timeout (6 s here)",
     "`max.poll.interval.ms` 300000 and RF 3, `min.insync.replicas` 2",
     "a 60 s linger, so no network is involved",
