@@ -266,7 +266,8 @@ def publish_windowed(url: str, queue: str, messages: Sequence[tuple[str, bytes]]
         connection.ioloop.stop()
 
     def on_channel_closed(_channel: Any, reason: Exception) -> None:
-        state["ended"] = f"channel closed, {type(reason).__name__}: {reason}"
+        if state["sent"] < len(messages) or pending:
+            state["ended"] = f"channel closed, {type(reason).__name__}: {reason}"
         if connection.is_open:
             connection.close()
 
@@ -280,6 +281,7 @@ def publish_windowed(url: str, queue: str, messages: Sequence[tuple[str, bytes]]
         on_open_error_callback=lambda c, error: end(c, error), on_close_callback=lambda c, reason: end(c, reason))
     connection.ioloop.call_later(timeout_s, lambda: connection.close() if connection.is_open else connection.ioloop.stop())
     connection.ioloop.start()
+    connection.ioloop.close()  # its wake-up socket pair, left open otherwise
     unsent = [message_id for message_id, _ in messages[state["sent"]:]]
     return Unconfirmed(confirmed, nacked + list(pending.values()), unsent, state["in_flight"], state["ended"])
 
