@@ -158,7 +158,9 @@ def rabbit_connect(node: str, timeout_s: float = 5.0) -> pika.BlockingConnection
     settings = dataclasses.replace(config.load(), rabbitmq_url=rabbit_url(node))
     parameters = pika.URLParameters(settings.rabbitmq_url)
     parameters.socket_timeout = parameters.stack_timeout = parameters.blocked_connection_timeout = timeout_s
-    parameters.connection_attempts, parameters.heartbeat = 1, 30
+    # heartbeats off, as clients.py has them for the single node: a BlockingConnection answers them only while it is
+    # called, and 12's connection idles through the Kafka section; a killed node closes its sockets at once anyway
+    parameters.connection_attempts, parameters.heartbeat = 1, 0
     try:
         return pika.BlockingConnection(parameters)
     except pika.exceptions.AMQPConnectionError as error:

@@ -15,6 +15,7 @@ out in the notebooks. Nothing connects at import time. The module is named so it
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -207,3 +208,87 @@ def x_death(properties: pika.BasicProperties) -> pd.DataFrame:
             "routing_keys": ", ".join(entry.get("routing-keys", [])),
         })
     return pd.DataFrame(rows, columns=["queue", "reason", "count", "exchange", "routing_keys"])
+
+
+class Unconfirmed(NamedTuple):
+    """Where a windowed publish stopped: ids confirmed (-> time.monotonic() of the confirm), ids sent but
+    unconfirmed (or nacked), ids never sent, how many confirms were outstanding when the event ran, and why the
+    connection ended early ('' when it did not)."""
+
+    confirmed: dict[str, float]
+    unconfirmed: list[str]
+    unsent: list[str]
+    in_flight_at_event: int
+    ended: str
+
+
+def publish_windowed(url: str, queue: str, messages: Sequence[tuple[str, bytes]], window: int,
+                     event_at: int | None = None, event: Callable[[], object] = lambda: None,
+                     timeout_s: float = 60.0) -> Unconfirmed:
+    """Publish persistent (message_id, body) pairs with up to `window` confirms outstanding, until done or the
+    connection ends; call `event()` once `event_at` of them are confirmed, in the flow of confirms."""
+    pending: dict[int, str] = {}  # delivery tag -> message id, the confirms still owed
+    confirmed: dict[str, float] = {}
+    nacked: list[str] = []
+    state: dict[str, Any] = {"sent": 0, "in_flight": 0, "fired": 0, "ended": ""}
+    channel_of: dict[str, Any] = {}
+
+    def fire() -> None:
+        state["in_flight"] = len(pending)
+        event()
+
+    def fill(channel: Any) -> None:
+        while channel.is_open and len(pending) < window and state["sent"] < len(messages):
+            message_id, body = messages[state["sent"]]
+            channel.basic_publish("", queue, body, pika.BasicProperties(
+                message_id=message_id, delivery_mode=pika.DeliveryMode.Persistent))
+            state["sent"] += 1
+            pending[state["sent"]] = message_id  # delivery tags count publishes from 1 on a confirm channel
+        if state["sent"] == len(messages) and not pending and connection.is_open:
+            connection.close()
+
+    def on_confirm(frame: Any) -> None:
+        method = frame.method
+        tags = [t for t in pending if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            if isinstance(method, pika.spec.Basic.Ack):
+                confirmed[pending.pop(tag)] = time.monotonic()
+            else:
+                nacked.append(pending.pop(tag))
+        fill(channel_of["it"])  # the window full again, then the event
+        if len(confirmed) >= (event_at or len(messages) + 1) and not state["fired"]:
+            state["fired"] = 1
+            fire()
+
+    def end(connection: Any, reason: Exception) -> None:
+        if (state["sent"] < len(messages) or pending) and not state["ended"]:
+            state["ended"] = f"{type(reason).__name__}: {reason}"
+        connection.ioloop.stop()
+
+    def on_channel_closed(_channel: Any, reason: Exception) -> None:
+        if state["sent"] < len(messages) or pending:
+            state["ended"] = f"channel closed, {type(reason).__name__}: {reason}"
+        if connection.is_open:
+            connection.close()
+
+    def on_channel(channel: Any) -> None:
+        channel_of["it"] = channel
+        channel.add_on_close_callback(on_channel_closed)
+        channel.confirm_delivery(on_confirm, callback=lambda _frame: fill(channel))
+
+    connection = pika.SelectConnection(
+        _parameters(url), on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+        on_open_error_callback=lambda c, error: end(c, error), on_close_callback=lambda c, reason: end(c, reason))
+    connection.ioloop.call_later(timeout_s, lambda: connection.close() if connection.is_open else connection.ioloop.stop())
+    connection.ioloop.start()
+    connection.ioloop.close()  # its wake-up socket pair, left open otherwise
+    unsent = [message_id for message_id, _ in messages[state["sent"]:]]
+    return Unconfirmed(confirmed, nacked + list(pending.values()), unsent, state["in_flight"], state["ended"])
+
+
+def _parameters(url: str, timeout_s: float = 5.0) -> pika.URLParameters:
+    """Connection parameters that fail fast: one attempt, short socket and handshake timeouts."""
+    parameters = pika.URLParameters(url)
+    parameters.socket_timeout = parameters.stack_timeout = parameters.blocked_connection_timeout = timeout_s
+    parameters.connection_attempts = 1
+    return parameters

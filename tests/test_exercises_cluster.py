@@ -6,7 +6,7 @@ import pytest
 
 from helpers import rabbit_io
 from helpers.exercises import cluster as checks
-from tests.verdicts import assert_verdicts
+from tests.verdicts import assert_verdicts, worked
 
 LEADERS = {0: "kafka-2", 1: "kafka-3", 2: "kafka-1"}
 
@@ -33,14 +33,15 @@ def test_acks_all_writable(capsys: pytest.CaptureFixture[str]) -> None:
                     lambda rf, isr, lost: lost < rf)  # ignores min.insync.replicas
 
 
-def test_queue_type(capsys: pytest.CaptureFixture[str]) -> None:
-    def reference(needs: dict[str, bool]) -> str:
-        return "stream" if needs["replay"] else ("quorum" if needs["replicated"] else "classic")
-
-    assert_verdicts(capsys, checks.check_queue_type, reference,
-                    lambda needs: "quorum",
-                    lambda needs: "quorum" if needs["replicated"] else "classic",  # forgets replay
-                    lambda needs: "stream" if needs["replay"] and needs["replicated"] else "classic")
+def test_quorum_available(capsys: pytest.CaptureFixture[str]) -> None:
+    by_hand = worked({(3, 0): True, (3, 1): True, (3, 2): False, (1, 0): True, (1, 1): False, (2, 1): False,
+                      (4, 1): True, (4, 2): False, (5, 2): True, (5, 3): False, (6, 3): False, (7, 3): True})
+    assert_verdicts(capsys, checks.check_quorum_available, by_hand,
+                    lambda members, lost: lost < members,  # any survivor will do
+                    lambda members, lost: members - lost >= members / 2,  # half is enough (4 with 2 lost)
+                    lambda members, lost: lost <= members // 2,  # off by one: 2 of 4 lost
+                    lambda members, lost: lost <= 1,  # "a cluster survives one node", whatever its size
+                    lambda members, lost: members - lost >= 2)  # two replicas left is enough (1 of 1, 3 of 5)
 
 
 def reject(channel, delivery_tag: int) -> None:  # noqa: ANN001

@@ -245,3 +245,24 @@ def test_connect_opens_one_amqp_connection_with_the_client_layers_settings(monke
     settings = config.load()
     assert opened[0].socket_timeout == opened[0].stack_timeout == settings.connect_timeout_s
     assert (opened[0].connection_attempts, opened[0].heartbeat) == (1, 0)
+
+
+@pytest.mark.live
+def test_publish_windowed_keeps_many_confirms_outstanding(channel):
+    queue = declare_queues(channel, names=("work",))[0]
+    messages = [(f"m-{i}", b"x") for i in range(60)]
+    outstanding = []
+    run = rabbit_io.publish_windowed(config.load().rabbitmq_url, queue, messages, window=10, event_at=20,
+                                     event=lambda: outstanding.append(rabbit_io.depth(channel, queue)))
+    assert sorted(run.confirmed) == sorted(i for i, _ in messages) and not run.unconfirmed and not run.unsent
+    assert run.ended == "" and len(outstanding) == 1, "one event, a normal end"
+    assert 1 <= run.in_flight_at_event <= 10, f"the window was in use, never exceeded: {run.in_flight_at_event}"
+    assert rabbit_io.depth(channel, queue) == 60
+
+
+@pytest.mark.live
+def test_publish_windowed_counts_what_a_lost_connection_left_unsent(channel):
+    queue = declare_queues(channel, names=("work",))[0]
+    closed_port = config.load().rabbitmq_url.replace(f":{config.load().rabbitmq_port}/", ":1/")
+    run = rabbit_io.publish_windowed(closed_port, queue, [("m-0", b"x"), ("m-1", b"x")], window=10, timeout_s=10)
+    assert not run.confirmed and run.unsent == ["m-0", "m-1"] and run.ended, run

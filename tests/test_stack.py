@@ -377,3 +377,10 @@ def test_a_classic_queue_shows_its_home_node_as_leader_and_only_member_on_every_
               "members": ["rabbit3-5684@localhost", "rabbit1-5682@localhost", "rabbit2-5683@localhost"]}
     assert cluster_rabbitmq.queue_row(quorum, home="rabbitmq-3") == {
         "queue": "nb12.quorum", "type": "quorum", "leader": "rabbitmq-1", "members": "rabbitmq-1,rabbitmq-2,rabbitmq-3"}
+
+
+def test_course_names_replace_erlang_node_names() -> None:
+    from tooling.stack import cluster
+
+    text = "NOT_FOUND - home node 'rabbit1-21682@localhost' of durable queue 'q' is down; also rabbit@rabbitmq-3"
+    assert cluster.course_names(text) == "NOT_FOUND - home node 'rabbitmq-1' of durable queue 'q' is down; also rabbitmq-3"

@@ -43,25 +43,23 @@ def check_acks_all_writable(answer: Callable[[int, int, int], bool]) -> Verdict:
     return passed("acks=all writes go on while the in-sync replicas left are at least min.insync.replicas.")
 
 
-# --- 12: pick the queue type ----------------------------------------------------------------------
+# --- 12: how many lost nodes a quorum queue survives -------------------------------------------
 
-QUEUE_TYPE_CASES: list[tuple[dict[str, bool], str]] = [
-    ({"replicated": True, "replay": False}, "quorum"),
-    ({"replicated": True, "replay": True}, "stream"),
-    ({"replicated": False, "replay": True}, "stream"),
-    ({"replicated": False, "replay": False}, "classic"),
-]
+QUORUM_CASES = [(3, 0), (3, 1), (3, 2), (1, 0), (1, 1), (2, 1), (4, 1), (4, 2), (5, 2), (5, 3), (6, 3), (7, 3)]
 
 
-def check_queue_type(answer: Callable[[dict[str, bool]], str]) -> Verdict:
-    """Check pick(needs) -> 'classic' | 'quorum' | 'stream' for a queue's needs."""
-    for needs, expected in QUEUE_TYPE_CASES:
-        ok, actual = attempt(answer, dict(needs), hint="replay means a log (stream); survive a node means quorum")
+def check_quorum_available(answer: Callable[[int, int], bool]) -> Verdict:
+    """Check still_available(members, lost) -> can a quorum queue with `members` replicas still confirm a publish?"""
+    for members, lost in QUORUM_CASES:
+        ok, actual = attempt(answer, members, lost,
+                             hint="try your rule on 4 members with 2 lost, and on 2 members with 1 lost")
         if not ok:
             return Verdict(False)
-        if actual != expected:
-            return failed(f"the queue type for {needs}", expected, actual)
-    return passed("replay needs a stream, surviving a lost node needs quorum (or a stream), the rest is classic.")
+        expected = members - lost > members // 2
+        if actual is not expected:
+            return failed(f"still_available(members={members}, lost={lost})", expected, actual)
+    return passed("a quorum queue confirms while a strict majority of its members lives: 3 survive 1 lost node, "
+                  "4 survive only 1 too, 5 survive 2. An even member count buys nothing.")
 
 
 # --- 12: a delivery limit that dead-letters (checked against the live cluster) -------------------

@@ -19,6 +19,7 @@ their containers (`docker compose exec`): no java, mvn or rabbitmqctl needed on 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -379,6 +380,11 @@ def kafka_tool(name: str, *args: str, timeout_s: float = 60) -> subprocess.Compl
     """
     return cluster_kafka.run_tool(config.load(), name, *args, timeout_s=timeout_s,
                                   short_timeouts=name == "kafka-topics")
+
+
+def course_names(text: str) -> str:
+    """`text` with each RabbitMQ Erlang node name ('rabbit1-5682@localhost', 'rabbit@rabbitmq-1') as the course's."""
+    return re.sub(r"rabbit\d-\d+@localhost|rabbit@rabbitmq-\d", lambda m: cluster_rabbitmq.node_of(m.group()), text)
 
 
 def rabbitmq_members() -> dict[str, list[str]]:
