@@ -21,11 +21,6 @@ from helpers import banking, config, workload
 
 NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-# Notebooks whose prose figures their own round-3 branches fix (12's "the same shape" and "after 15 s", 15's "Asha
-# closes ACC-020"):
-# skipped here only until those branches merge; the lead removes this constant at merge.
-FIXED_BY_THEIR_OWN_BRANCHES: frozenset[str] = frozenset({"12"})
-
 NUMBER = r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d[\d,]*(?:\.\d+)?)?"
 RULES: dict[str, re.Pattern[str]] = {
     "a rate": re.compile(NUMBER + r"\s*(?:msg|messages|q|queries|records|events|ops|look-ups)?\s*/\s*s\b"
@@ -92,8 +87,6 @@ def hits(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_no_measured_figure_is_typed_in_prose(path: Path) -> None:
-    if path.name[:2] in FIXED_BY_THEIR_OWN_BRANCHES:
-        pytest.skip("fixed by its own branch in round 3; the lead removes this skip at merge")
     found = hits(path)
     assert not found, ("measured figures typed in markdown: render them from the cell that measures them "
                        "(IPython's display(Markdown(...))) or point at the output without a number:\n"
