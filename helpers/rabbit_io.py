@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -194,6 +194,24 @@ def pump_until(connection: pika.BlockingConnection, condition: Callable[[], bool
     """Process I/O (deliver to basic_consume callbacks) until condition() holds, or TimeoutError."""
     waiting.until(condition, timeout_s, "the expected deliveries did not arrive", interval_s=step_s,
                   sleep=lambda seconds: connection.process_data_events(time_limit=seconds))
+
+
+def close(connection: pika.BlockingConnection) -> None:
+    """Close `connection` on a cell's way out, even when a KeyboardInterrupt cut a pika call short.
+
+    pika's `close()` first closes each channel through its `BlockingChannel`; an interrupt that lands while a
+    channel is being opened leaves one without it, and that `close()` fails with AttributeError. The
+    connection is then closed underneath (what `close()` does after the channels), so the broker cancels its
+    consumers and requeues what they held. Errors of a connection already lost are ignored.
+    """
+    with suppress(pika.exceptions.AMQPError):
+        if not connection.is_open:
+            return
+        try:
+            connection.close()
+        except AttributeError:  # a channel without its BlockingChannel: close the connection underneath
+            connection._impl.close(200, "closed after an interrupt")
+            connection._flush_output(connection._closed_result.is_ready)
 
 
 def x_death(properties: pika.BasicProperties) -> pd.DataFrame:

@@ -266,3 +266,21 @@ def test_publish_windowed_counts_what_a_lost_connection_left_unsent(channel):
     closed_port = config.load().rabbitmq_url.replace(f":{config.load().rabbitmq_port}/", ":1/")
     run = rabbit_io.publish_windowed(closed_port, queue, [("m-0", b"x"), ("m-1", b"x")], window=10, timeout_s=10)
     assert not run.confirmed and run.unsent == ["m-0", "m-1"] and run.ended, run
+
+
+@pytest.mark.live
+def test_close_ends_a_connection_an_interrupt_left_with_a_half_opened_channel(channel):
+    """rabbit_io.close closes what pika's own close() cannot: a channel cut short before its BlockingChannel existed."""
+    queue = declare_queues(channel, names=("work",))[0]
+    consumers = rabbit_io.connect()
+    held = consumers.channel()
+    held.basic_qos(prefetch_count=1)
+    channel.basic_publish("", queue, b"held")
+    held.basic_consume(queue, on_message_callback=lambda *_: None)  # holds the message, never acks it
+    consumers.process_data_events(time_limit=1)
+    consumers._impl.channel(on_open_callback=lambda _: None)  # the state an interrupt in channel() leaves behind
+    with pytest.raises(AttributeError):
+        pika.BlockingConnection.close(consumers)  # pika's close trips over it
+    rabbit_io.close(consumers)
+    assert consumers.is_closed
+    assert rabbit_io.wait_for_depth(channel, queue, 1, timeout_s=SLACK_S) == 1, "the held message was not requeued"
