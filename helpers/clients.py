@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from helpers import config
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pika
     import psycopg
 
@@ -102,17 +104,25 @@ def _check_scheme(url: str, schemes: tuple[str, ...], variable: str) -> None:
         raise ValueError(f"{variable} must start with {schemes[0]}://, got {scheme + '://' if scheme else 'no scheme'}")
 
 
+def _url_reachable(service: str, url: str, schemes: tuple[str, ...], variable: str, url_fix: str,
+                   address: Callable[[], tuple[str, int]], timeout_s: float,
+                   unavailable: type[BrokerUnavailable] = BrokerUnavailable) -> tuple[str, int]:
+    """`address()` once `url` is valid and its host accepts TCP connections; else BrokerUnavailable naming the fix."""
+    try:
+        _check_scheme(url, schemes, variable)
+        host, port = address()
+    except ValueError as error:
+        raise BrokerUnavailable(service, redact(url), f"bad {variable}: {error}", url_fix) from None
+    reason = _refusal(host, port, timeout_s)
+    if reason:
+        raise unavailable(service, f"{host}:{port}", reason)
+    return host, port
+
+
 def _rabbitmq_reachable(settings: config.Settings) -> None:
     """Fail fast with BrokerUnavailable unless the URL is valid and its host accepts TCP connections."""
-    try:
-        _check_scheme(settings.rabbitmq_url, ("amqp", "amqps"), "RABBITMQ_URL")
-        host, port = settings.rabbitmq_host, settings.rabbitmq_port
-    except ValueError as error:
-        raise BrokerUnavailable("RabbitMQ", redact(settings.rabbitmq_url), f"bad RABBITMQ_URL: {error}",
-                                RABBITMQ_URL_FIX) from None
-    reason = _refusal(host, port, settings.connect_timeout_s)
-    if reason:
-        raise BrokerUnavailable("RabbitMQ", f"{host}:{port}", reason)
+    _url_reachable("RabbitMQ", settings.rabbitmq_url, ("amqp", "amqps"), "RABBITMQ_URL", RABBITMQ_URL_FIX,
+                   lambda: (settings.rabbitmq_host, settings.rabbitmq_port), settings.connect_timeout_s)
 
 
 def kafka_connection(settings: config.Settings | None = None) -> dict[str, object]:
@@ -125,14 +135,8 @@ def kafka_connection(settings: config.Settings | None = None) -> dict[str, objec
 def require_redis(settings: config.Settings | None = None) -> config.Settings:
     """Fail fast with BrokerUnavailable unless Redis answers PING at REDIS_URL; return the settings."""
     settings = settings or config.load()
-    try:
-        _check_scheme(settings.redis_url, ("redis", "rediss"), "REDIS_URL")
-        host, port = settings.redis_host, settings.redis_port
-    except ValueError as error:
-        raise BrokerUnavailable("Redis", redact(settings.redis_url), f"bad REDIS_URL: {error}", REDIS_URL_FIX) from None
-    reason = _refusal(host, port, settings.connect_timeout_s)
-    if reason:
-        raise BrokerUnavailable("Redis", f"{host}:{port}", reason)
+    _url_reachable("Redis", settings.redis_url, ("redis", "rediss"), "REDIS_URL", REDIS_URL_FIX,
+                   lambda: (settings.redis_host, settings.redis_port), settings.connect_timeout_s)
     _redis_ping(settings)
     return settings
 
@@ -221,15 +225,9 @@ def connect_postgres(settings: config.Settings | None = None, **options: object)
     import psycopg
 
     settings = settings or config.load()
-    try:
-        _check_scheme(settings.postgres_url, ("postgresql", "postgres"), "POSTGRES_URL")
-        host, port = settings.postgres_host, settings.postgres_port
-    except ValueError as error:
-        raise BrokerUnavailable("PostgreSQL", redact(settings.postgres_url), f"bad POSTGRES_URL: {error}",
-                                POSTGRES_URL_FIX) from None
-    reason = _refusal(host, port, settings.connect_timeout_s)
-    if reason:
-        raise CdcUnavailable("PostgreSQL", f"{host}:{port}", reason)
+    host, port = _url_reachable("PostgreSQL", settings.postgres_url, ("postgresql", "postgres"), "POSTGRES_URL",
+                                POSTGRES_URL_FIX, lambda: (settings.postgres_host, settings.postgres_port),
+                                settings.connect_timeout_s, CdcUnavailable)
     try:
         return psycopg.connect(settings.postgres_url, connect_timeout=max(1, round(settings.connect_timeout_s)),
                                **options)
@@ -252,13 +250,6 @@ def require_postgres(settings: config.Settings | None = None) -> config.Settings
 def require_connect(settings: config.Settings | None = None) -> config.Settings:
     """Fail fast with BrokerUnavailable unless Kafka Connect's REST API answers at CONNECT_URL; return the settings."""
     settings = settings or config.load()
-    try:
-        _check_scheme(settings.connect_url, ("http", "https"), "CONNECT_URL")
-        host, port = settings.connect_host, settings.connect_port
-    except ValueError as error:
-        raise BrokerUnavailable("Kafka Connect", settings.connect_url, f"bad CONNECT_URL: {error}",
-                                CONNECT_URL_FIX) from None
-    reason = _refusal(host, port, settings.connect_timeout_s)
-    if reason:
-        raise CdcUnavailable("Kafka Connect", f"{host}:{port}", reason)
+    _url_reachable("Kafka Connect", settings.connect_url, ("http", "https"), "CONNECT_URL", CONNECT_URL_FIX,
+                   lambda: (settings.connect_host, settings.connect_port), settings.connect_timeout_s, CdcUnavailable)
     return settings
